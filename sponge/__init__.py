@@ -1,0 +1,1 @@
+"""sponge package."""
