@@ -61,6 +61,7 @@ def value_and_grad(
     argnums: int | Sequence[int] | None = 0,
     has_aux: bool = False,
     params: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
 ) -> Callable[..., Any]:
     """Return ``f(*args) -> (value, grads)``.
 
@@ -71,6 +72,9 @@ def value_and_grad(
         has_aux: ``fun`` returns ``(value, aux)``; the result is then
             ``((value, aux), grads)``.
         params: tensors that require grad (e.g. ``model.parameters()``).
+        allow_unused: give zeros for inputs the value does not depend on
+            (e.g. the last bias of an energy model under a force-only loss)
+            instead of raising.
 
     Returns:
         grads is one gradient for an int ``argnums``, a tuple for a sequence,
@@ -114,7 +118,13 @@ def value_and_grad(
                         "the value does not depend on any requested input (was it computed "
                         "under no_grad or from detached data?)"
                     )
-                grads = engine.grad([out], all_targets, create_graph=create_graph)
+                grads = engine.grad([out], all_targets, create_graph=create_graph,
+                                    allow_unused=allow_unused)
+                if allow_unused:
+                    grads = tuple(
+                        Tensor(t.xp.zeros(t.shape, dtype=t.dtype)) if g is None else g
+                        for g, t in zip(grads, all_targets, strict=True)
+                    )
         finally:
             _state.functional_depth -= 1
         value = out if create_graph else out.detach()
@@ -143,9 +153,10 @@ def grad(
     argnums: int | Sequence[int] | None = 0,
     has_aux: bool = False,
     params: Sequence[Tensor] | None = None,
+    allow_unused: bool = False,
 ) -> Callable[..., Any]:
     """Return ``f(*args) -> grads`` (``(grads, aux)`` with ``has_aux``); see ``value_and_grad``."""
-    vg = value_and_grad(fun, argnums, has_aux, params)
+    vg = value_and_grad(fun, argnums, has_aux, params, allow_unused)
 
     def wrapped(*args: Any, **kwargs: Any):
         if has_aux:

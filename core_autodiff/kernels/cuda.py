@@ -57,6 +57,17 @@ def _xp(a: Any):
     return numpy
 
 
+def _launch(kernel, grid, block, out, *args):
+    """Launch on cupy arrays directly; host numpy arrays (the simulator) are copied in and out."""
+    if _xp(out).__name__ == "cupy":
+        kernel[grid, block](*args, out)
+        return out
+    d_args = [cuda.to_device(_xp(a).ascontiguousarray(a)) for a in args]
+    d_out = cuda.to_device(out)
+    kernel[grid, block](*d_args, d_out)
+    return d_out.copy_to_host()
+
+
 def _grid2(n: int, m: int) -> tuple[tuple[int, int], tuple[int, int]]:
     tpb = (32, 4) if m >= 4 else (THREADS, 1)
     return ((n + tpb[0] - 1) // tpb[0], (m + tpb[1] - 1) // tpb[1]), tpb
@@ -70,7 +81,7 @@ def gather_rows(x: Any, idx: Any) -> Any:
     out = xp.empty((idx.shape[0], x2.shape[1]), dtype=x.dtype)
     if out.size:
         blocks, tpb = _grid2(out.shape[0], out.shape[1])
-        _gather_rows_kernel[blocks, tpb](x2, idx, out)
+        out = _launch(_gather_rows_kernel, blocks, tpb, out, x2, idx)
     return out.reshape((idx.shape[0],) + tuple(x.shape[1:]))
 
 
@@ -82,7 +93,7 @@ def scatter_add_rows(src: Any, idx: Any, n: int) -> Any:
     out = xp.zeros((n, src2.shape[1]), dtype=src.dtype)
     if src2.size:
         blocks, tpb = _grid2(src2.shape[0], src2.shape[1])
-        _scatter_add_rows_kernel[blocks, tpb](src2, idx, out)
+        out = _launch(_scatter_add_rows_kernel, blocks, tpb, out, src2, idx)
     return out.reshape((n,) + tuple(src.shape[1:]))
 
 
@@ -92,7 +103,7 @@ def silu(x: Any) -> Any:
     xf = xp.ascontiguousarray(x).reshape(-1)
     out = xp.empty_like(xf)
     if xf.size:
-        _silu_kernel[(xf.size + THREADS - 1) // THREADS, THREADS](xf, out)
+        out = _launch(_silu_kernel, (xf.size + THREADS - 1) // THREADS, THREADS, out, xf)
     return out.reshape(x.shape)
 
 
@@ -103,5 +114,5 @@ def silu_grad(x: Any, g: Any) -> Any:
     gf = xp.ascontiguousarray(xp.broadcast_to(g, x.shape)).reshape(-1)
     out = xp.empty_like(xf)
     if xf.size:
-        _silu_grad_kernel[(xf.size + THREADS - 1) // THREADS, THREADS](xf, gf, out)
+        out = _launch(_silu_grad_kernel, (xf.size + THREADS - 1) // THREADS, THREADS, out, xf, gf)
     return out.reshape(x.shape)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -19,9 +20,9 @@ def _axes(axis: Any, ndim: int) -> tuple[int, ...]:
         axis = (int(axis),)
     out = []
     for a in axis:
-        if not -ndim <= a < max(ndim, 1):
+        if not -ndim <= a < builtins.max(ndim, 1):
             raise ValueError(f"axis {a} out of range for a tensor of rank {ndim}")
-        out.append(a % max(ndim, 1))
+        out.append(a % builtins.max(ndim, 1))
     return tuple(sorted(out))
 
 
@@ -60,7 +61,7 @@ def mean(x: Any, axis: Any = None, keepdims: bool = False) -> Tensor:
     n = 1
     for a in axes:
         n *= x.shape[a]
-    return sum(x, axes, keepdims) * (1.0 / max(n, 1))
+    return sum(x, axes, keepdims) * (1.0 / builtins.max(n, 1))
 
 
 class Max(Primitive):
