@@ -99,8 +99,13 @@ class Node:
             if n is not None and n.rank > r:
                 r = n.rank
         self.rank = r + 1
-        self.out_shapes = tuple(o.shape for o in outputs)
-        self.out_dtypes = tuple(o.dtype for o in outputs)
+        if len(outputs) == 1:
+            o = outputs[0]
+            self.out_shapes = (o.shape,)
+            self.out_dtypes = (o.dtype,)
+        else:
+            self.out_shapes = tuple(o.shape for o in outputs)
+            self.out_dtypes = tuple(o.dtype for o in outputs)
         self.saved_outputs = outputs if ctx._keep_outputs else None
         self.freed = False
 

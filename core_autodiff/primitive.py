@@ -101,47 +101,47 @@ class Primitive:
 
     def __call__(self, *args: Any) -> Any:
         """Apply to tensors / arrays; returns a Tensor or a tuple of Tensors."""
-        tensors = tuple(a if isinstance(a, Tensor) else Tensor(a) for a in args)
-        arrays = [t.data for t in tensors]
-        xp = np
-        for a in arrays:
-            if type(a) is not np.ndarray:
-                xp = _check_backend(self, arrays)
-                break
-        ctx = Context(tensors)
+        tensors = []
+        arrays = []
+        wants_grad = False
+        foreign = False
+        for a in args:
+            if not isinstance(a, Tensor):
+                a = Tensor(a)
+            tensors.append(a)
+            d = a.data
+            arrays.append(d)
+            if a.requires_grad:
+                wants_grad = True
+            if type(d) is not np.ndarray:
+                foreign = True
+        xp = _check_backend(self, arrays) if foreign else np
+        inputs = tuple(tensors)
+        ctx = Context(inputs)
         out = self.forward(ctx, xp, *arrays)
-        single = not isinstance(out, tuple)
+        single = type(out) is not tuple
         outs = (out,) if single else out
-        record = False
-        if _state.enabled:
-            for t in tensors:
-                if t.requires_grad:
-                    record = True
-                    break
-        results = []
-        if record:
-            node = _Node(self, ctx, tensors, outs)
+        if wants_grad and _state.enabled:
+            node = _Node(self, ctx, inputs, outs)
             ctx._node = node
-            for j, o in enumerate(outs):
-                t = Tensor.__new__(Tensor)
-                t.data = o
-                t.requires_grad = True
-                t.node = node
-                t.index = j
-                t.grad = None
-                t.name = None
-                results.append(t)
+            results = [_new(o, True, node, j) for j, o in enumerate(outs)]
         else:
-            for o in outs:
-                t = Tensor.__new__(Tensor)
-                t.data = o
-                t.requires_grad = False
-                t.node = None
-                t.index = 0
-                t.grad = None
-                t.name = None
-                results.append(t)
+            results = [_new(o, False, None, 0) for o in outs]
         return results[0] if single else tuple(results)
+
+
+def _new(data: Any, requires_grad: bool, node: Any, index: int) -> Tensor:
+    t = _tensor_new(Tensor)
+    t.data = data
+    t.requires_grad = requires_grad
+    t.node = node
+    t.index = index
+    t.grad = None
+    t.name = None
+    return t
+
+
+_tensor_new = Tensor.__new__
 
 
 class OnceDifferentiableBarrier(Primitive):
