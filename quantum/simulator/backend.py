@@ -103,8 +103,13 @@ class CpuBackend:
         return (ce.vdot_par if self._par(a) else ce.vdot_ser)(a, b)
 
 
-def make_backend(name: str, dtype) -> object:
-    """Backend for a simulator name: "cpu"/"mqvector" or "gpu"/"mqvector_gpu"."""
+def make_backend(name, dtype) -> object:
+    """Backend for a simulator name ("cpu"/"mqvector", "gpu"/"mqvector_gpu"/"cuda").
+
+    A backend object (e.g. ``CudaBackend(dtype, xp=numpy)``) is returned as is.
+    """
+    if not isinstance(name, str):
+        return name
     key = name.lower()
     if key in ("cpu", "mqvector"):
         return CpuBackend(dtype)

@@ -57,7 +57,7 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
             blocks.append(_Block([op], s))
             b = len(blocks) - 1
             _absorb(blocks, last, b, free, max_qubits)
-        for q in blocks[b].qubits:
+        for q in s:
             last[q] = b
     return [_block_op(bl) for bl in blocks if bl.alive]
 

@@ -28,7 +28,8 @@ class Simulator:
     """State-vector simulator.
 
     Args:
-        backend: "cpu" (alias "mqvector") or "gpu" (aliases "mqvector_gpu", "cuda").
+        backend: "cpu" (alias "mqvector") or "gpu" (aliases "mqvector_gpu", "cuda"), or a
+            backend object such as ``CudaBackend(dtype, xp=numpy)`` (pluggable array module).
         n_qubits: register width.
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
@@ -49,13 +50,13 @@ class Simulator:
         if dtype not in (np.complex128, np.complex64):
             raise ValueError(f"dtype must be complex128 or complex64, got {dtype}.")
         self.n_qubits = int(n_qubits)
-        self.backend = str(backend)
-        self.dtype = dtype
+        self._be = make_backend(backend, dtype)
+        self.backend = backend if isinstance(backend, str) else self._be.name
+        self.dtype = np.dtype(getattr(self._be, "dtype", dtype))
         self.fusion = fusion
         self.fusion_max_qubits = fusion_max_qubits
         self.seed = seed
         self._rng = np.random.default_rng(seed)
-        self._be = make_backend(backend, dtype)
         self._qs = self._be.zeros(1 << self.n_qubits)
         self._qs[0] = 1.0
 
@@ -86,8 +87,9 @@ class Simulator:
 
     def copy(self) -> Simulator:
         """An independent simulator with the same state."""
-        sim = Simulator(self.backend, self.n_qubits, self.seed, self.dtype, self.fusion,
+        sim = Simulator(self._be, self.n_qubits, self.seed, self.dtype, self.fusion,
                         self.fusion_max_qubits)
+        sim.backend = self.backend
         sim._qs = self._qs.copy()
         return sim
 
