@@ -34,16 +34,25 @@ _X = np.array([[0, 1], [1, 0]], dtype=np.complex128)
 _TOL = 1e-10
 
 
+def _gate_classes():
+    try:
+        from .. import gates
+
+        return gates.MeasureGate, gates.BarrierGate
+    except (ImportError, AttributeError):  # pragma: no cover - gates package absent
+        return (), ()
+
+
 def is_measure(gate) -> bool:
     """True for a measurement gate (``gates.MeasureGate``)."""
-    return type(gate).__name__ in ("MeasureGate", "Measure") or (
-        hasattr(gate, "key") and not hasattr(gate, "matrix")
-    )
+    cls = _gate_classes()[0]
+    return (bool(cls) and isinstance(gate, cls)) or type(gate).__name__ == "MeasureGate"
 
 
 def is_barrier(gate) -> bool:
     """True for a barrier (``gates.BarrierGate``), which the simulator skips."""
-    return type(gate).__name__ in ("BarrierGate", "Barrier")
+    cls = _gate_classes()[1]
+    return (bool(cls) and isinstance(gate, cls)) or type(gate).__name__ == "BarrierGate"
 
 
 def is_noise(gate) -> bool:
