@@ -1,1 +1,22 @@
-"""sponge package."""
+"""sponge: molecular dynamics on numpy/numba.
+
+Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
+:func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`.
+Units: nm, ps, kJ/mol, amu, e.
+"""
+
+from sponge.io.openmm_import import UnsupportedForceError, from_openmm
+from sponge.state import State
+from sponge.system import Constraints, System
+from sponge.topology import Topology
+from sponge.virtual_sites import VirtualSites
+
+__all__ = [
+    "Constraints",
+    "State",
+    "System",
+    "Topology",
+    "UnsupportedForceError",
+    "VirtualSites",
+    "from_openmm",
+]
