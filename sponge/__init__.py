@@ -5,7 +5,15 @@ Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
 Units: nm, ps, kJ/mol, amu, e.
 """
 
-from sponge.io.openmm_import import UnsupportedForceError, from_openmm
+from sponge.io import (
+    InputFileError,
+    UnsupportedForceError,
+    from_openmm,
+    load_amber,
+    load_gromacs,
+    load_pdb,
+    load_sponge,
+)
 from sponge.state import State
 from sponge.system import Constraints, System
 from sponge.topology import Topology
@@ -13,10 +21,15 @@ from sponge.virtual_sites import VirtualSites
 
 __all__ = [
     "Constraints",
+    "InputFileError",
     "State",
     "System",
     "Topology",
     "UnsupportedForceError",
     "VirtualSites",
     "from_openmm",
+    "load_amber",
+    "load_gromacs",
+    "load_pdb",
+    "load_sponge",
 ]
