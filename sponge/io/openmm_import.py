@@ -241,6 +241,7 @@ def from_openmm(
     box=None,
     topology=None,
     dtype: type = np.float64,
+    skip_forces: tuple[str, ...] = (),
 ) -> tuple[System, State]:
     """Translate an ``openmm.System`` (and its positions) into ``(System, State)``.
 
@@ -251,6 +252,8 @@ def from_openmm(
             the system's default box when it is periodic, else None.
         topology: optional ``openmm.app.Topology`` for atom/residue names.
         dtype: float64 (default) or float32 for the bonded fast path.
+        skip_forces: OpenMM force class names to leave out (debugging and
+            term-by-term tests only; the System is then incomplete).
 
     Returns:
         ``(system, state)``.
@@ -270,6 +273,8 @@ def from_openmm(
     ctx = {"n": n, "box": box, "dtype": dtype, "terms": [], "system_kwargs": {}, "extras": {}}
     for index, force in enumerate(openmm_system.getForces()):
         cls = type(force).__name__
+        if cls in skip_forces:
+            continue
         translate = TRANSLATORS.get(cls)
         if translate is None:
             raise UnsupportedForceError(
