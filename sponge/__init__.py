@@ -1,1 +1,35 @@
-"""sponge package."""
+"""sponge: molecular dynamics on numpy/numba.
+
+Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
+:func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`.
+Units: nm, ps, kJ/mol, amu, e.
+"""
+
+from sponge.io import (
+    InputFileError,
+    UnsupportedForceError,
+    from_openmm,
+    load_amber,
+    load_gromacs,
+    load_pdb,
+    load_sponge,
+)
+from sponge.state import State
+from sponge.system import Constraints, System
+from sponge.topology import Topology
+from sponge.virtual_sites import VirtualSites
+
+__all__ = [
+    "Constraints",
+    "InputFileError",
+    "State",
+    "System",
+    "Topology",
+    "UnsupportedForceError",
+    "VirtualSites",
+    "from_openmm",
+    "load_amber",
+    "load_gromacs",
+    "load_pdb",
+    "load_sponge",
+]
