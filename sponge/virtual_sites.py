@@ -64,7 +64,9 @@ class VirtualSites:
     @property
     def site_indices(self) -> np.ndarray:
         """Indices of all virtual-site particles."""
-        return np.array([s[0] for s in self._avg2 + self._avg3 + self._oop], dtype=np.int64)
+        return np.array(
+            [s[0] for s in self._avg2 + self._avg3 + self._oop], dtype=np.int64
+        )
 
     def _arrays(self):
         if not self._frozen:
@@ -75,9 +77,8 @@ class VirtualSites:
             self._a3 = (a3[:, :4].astype(np.int64), a3[:, 4:])
             self._oo = (oo[:, :4].astype(np.int64), oo[:, 4:])
             sites = self.site_indices
-            parents = np.concatenate(
-                [self._a2[0][:, 1:].ravel(), self._a3[0][:, 1:].ravel(), self._oo[0][:, 1:].ravel()]
-            )
+            parents = np.concatenate([self._a2[0][:, 1:].ravel(), self._a3[0][:, 1:].ravel(),
+                                      self._oo[0][:, 1:].ravel()])
             self._chained = bool(np.isin(parents, sites).any())
             self._frozen = True
         return self._a2, self._a3, self._oo
@@ -102,20 +103,18 @@ class VirtualSites:
                 positions[s] = positions[p1] + a * r12 + b * r13 + c * np.cross(r12, r13)
             return positions
         if len(i2):
-            positions[i2[:, 0]] = w2[:, :1] * positions[i2[:, 1]] + w2[:, 1:2] * positions[i2[:, 2]]
+            positions[i2[:, 0]] = (w2[:, :1] * positions[i2[:, 1]]
+                                   + w2[:, 1:2] * positions[i2[:, 2]])
         if len(i3):
-            positions[i3[:, 0]] = (
-                w3[:, :1] * positions[i3[:, 1]]
-                + w3[:, 1:2] * positions[i3[:, 2]]
-                + w3[:, 2:3] * positions[i3[:, 3]]
-            )
+            positions[i3[:, 0]] = (w3[:, :1] * positions[i3[:, 1]]
+                                   + w3[:, 1:2] * positions[i3[:, 2]]
+                                   + w3[:, 2:3] * positions[i3[:, 3]])
         if len(io):
             r1 = positions[io[:, 1]]
             r12 = positions[io[:, 2]] - r1
             r13 = positions[io[:, 3]] - r1
-            positions[io[:, 0]] = (
-                r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13 + wo[:, 2:3] * np.cross(r12, r13)
-            )
+            positions[io[:, 0]] = (r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13
+                                   + wo[:, 2:3] * np.cross(r12, r13))
         return positions
 
     def distribute_forces(self, positions: np.ndarray, forces: np.ndarray) -> np.ndarray:

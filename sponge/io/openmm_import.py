@@ -129,10 +129,8 @@ def _rb_torsion(force, index, ctx):
 def _custom_torsion(force, index, ctx):
     _check_pbc(force, index)
     names = [force.getPerTorsionParameterName(i) for i in range(force.getNumPerTorsionParameters())]
-    globals_ = {
-        force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
-        for i in range(force.getNumGlobalParameters())
-    }
+    globals_ = {force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
+                for i in range(force.getNumGlobalParameters())}
     try:
         form = parse_harmonic_torsion(force.getEnergyFunction(), names, globals_)
     except ValueError as exc:
@@ -146,9 +144,8 @@ def _custom_torsion(force, index, ctx):
         k[t] = form.factor * params[ik]
         t0[t] = params[it]
     name = _unique_name(ctx["terms"], "improper")
-    return [
-        HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name, dtype=ctx["dtype"])
-    ]
+    return [HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name,
+                                 dtype=ctx["dtype"])]
 
 
 def _cmap(force, index, ctx):
@@ -228,9 +225,8 @@ def _virtual_sites(omm_system, n: int) -> VirtualSites:
         elif isinstance(site, mm.ThreeParticleAverageSite):
             vs.add_three_particle_average(i, *p, *(site.getWeight(k) for k in range(3)))
         elif isinstance(site, mm.OutOfPlaneSite):
-            vs.add_out_of_plane(
-                i, *p, site.getWeight12(), site.getWeight13(), site.getWeightCross()
-            )
+            vs.add_out_of_plane(i, *p, site.getWeight12(), site.getWeight13(),
+                                site.getWeightCross())
         else:
             raise UnsupportedForceError(
                 f"particle {i} is a {type(site).__name__} virtual site; sponge supports "
