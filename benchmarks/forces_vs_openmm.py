@@ -69,7 +69,9 @@ def main() -> None:
 
     for n_threads in args.threads:
         if n_threads > numba.config.NUMBA_NUM_THREADS:
-            print(json.dumps({"skipped_threads": n_threads, "reason": "more than NUMBA_NUM_THREADS"}))
+            print(
+                json.dumps({"skipped_threads": n_threads, "reason": "more than NUMBA_NUM_THREADS"})
+            )
             continue
         numba.set_num_threads(n_threads)
         system, state = sponge.from_openmm(omm_system, pos, box, topology=pdb.topology)

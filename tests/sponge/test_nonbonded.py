@@ -308,3 +308,21 @@ def test_unsupported_features_name_themselves(cube):
     term = NonbondedTerm.from_openmm(force, box)
     with pytest.raises(ValueError, match="twice the cutoff"):
         term.energy(np.zeros((force.getNumParticles(), 3)), box * 0.4)
+
+
+def test_thread_count_change_keeps_results(cube):
+    numba = pytest.importorskip("numba")
+    ff, m, box = cube
+    force, pos = nonbonded_force(ff, m, app.PME)
+    term = NonbondedTerm.from_openmm(force, box)
+    e0, f0 = term.energy_forces(pos, box)
+    n0 = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        e1, f1 = term.energy_forces(pos, box)
+    finally:
+        numba.set_num_threads(n0)
+    e2, f2 = term.energy_forces(pos, box)
+    assert e1 == pytest.approx(e0, rel=1e-12) and e2 == pytest.approx(e0, rel=1e-12)
+    np.testing.assert_allclose(f1, f0, atol=1e-9)
+    np.testing.assert_allclose(f2, f0, atol=1e-9)
