@@ -326,3 +326,19 @@ def test_thread_count_change_keeps_results(cube):
     assert e1 == pytest.approx(e0, rel=1e-12) and e2 == pytest.approx(e0, rel=1e-12)
     np.testing.assert_allclose(f1, f0, atol=1e-9)
     np.testing.assert_allclose(f2, f0, atol=1e-9)
+
+
+def test_verlet_list_reuse_matches_fresh_evaluation(cube):
+    """Along a random walk the kept / rebuilt list gives the energy of a fresh term."""
+    ff, m, box = cube
+    force, pos = nonbonded_force(ff, m, app.CutoffPeriodic)
+    term = NonbondedTerm.from_openmm(force, box, skin=0.1)
+    rng = np.random.default_rng(7)
+    x = pos.copy()
+    for _ in range(8):
+        x = x + rng.normal(scale=0.012, size=x.shape)
+        e, f = term.energy_forces(x, box)
+        e_new, f_new = NonbondedTerm.from_openmm(force, box).energy_forces(x, box)
+        assert e == pytest.approx(e_new, rel=1e-12)
+        np.testing.assert_allclose(f, f_new, atol=1e-8)
+    assert 1 < term.neighbor_list.n_builds < 8
