@@ -375,7 +375,8 @@ class NonbondedTerm:
             "Ewald": MODE_EWALD,
             "PME": MODE_EWALD,
         }[self.method]
-        cutoff = math.inf if self.method == "NoCutoff" else self.cutoff
+        # finite stand-in for "no cutoff": the kernel runs with fastmath (no inf allowed)
+        cutoff = 1e150 if self.method == "NoCutoff" else self.cutoff
         sw = -1.0 if self.switch_distance is None else self.switch_distance
         pack(x, self._params_sorted, self._order, self._packed)
         e_lj, e_c = pair_kernel(
