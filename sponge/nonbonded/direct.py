@@ -119,7 +119,7 @@ def pair_kernel(
         box: ``(3, 3)`` reduced box; used when ``periodic``.
         mode: 0 plain Coulomb, 1 reaction field, 2 Ewald real space (tabulated erfc).
         cutoff: nm (a huge finite value for none: fastmath forbids inf).
-            switch_distance: nm, or < 0 for no switch.
+        switch_distance: nm, or < 0 for no switch.
         table, inv_h: from :func:`erfc_table` (mode 2).
         fbuf: ``(n_chunks, n, 3)`` scratch force buffers (overwritten), dtype of ``p``.
 
