@@ -344,3 +344,27 @@ def test_verlet_list_reuse_matches_fresh_evaluation(cube):
         assert e == pytest.approx(e_new, rel=1e-12)
         np.testing.assert_allclose(f, f_new, atol=1e-8)
     assert 1 < term.neighbor_list.n_builds < 8
+
+
+def test_net_charge_and_unwrapped_molecules(dodecahedron):
+    """Non-neutral PME (neutralising background) vs OpenMM; whole molecules moved by
+    lattice vectors (positions far outside the box) leave energy and forces unchanged."""
+    ff, m, box = dodecahedron
+    force, pos = nonbonded_force(ff, m, app.PME)
+    q, s, e = force.getParticleParameters(0)
+    force.setParticleParameters(0, q + 0.5 * unit.elementary_charge, s, e)
+    check_components(force, pos, box)
+    term = NonbondedTerm.from_openmm(force, box)
+    e0, f0 = term.energy_forces(pos, box)
+    rng = np.random.default_rng(11)
+    moved = pos.copy()
+    # whole molecules only: exceptions use no periodic images (OpenMM's default)
+    peptide = [a.index for r in m.topology.residues() if r.name != "HOH" for a in r.atoms()]
+    molecules = [peptide] + [
+        [a.index for a in r.atoms()] for r in m.topology.residues() if r.name == "HOH"
+    ]
+    for idx in molecules:
+        moved[idx] += rng.integers(-3, 4, size=3) @ box
+    e1, f1 = NonbondedTerm.from_openmm(force, box).energy_forces(moved, box)
+    assert e1 == pytest.approx(e0, rel=1e-10)
+    np.testing.assert_allclose(f1, f0, atol=1e-6)
