@@ -56,7 +56,7 @@ class _Tokens:
         for n, line in enumerate(text.splitlines(), start=1):
             self.tokens.extend((tok, n) for tok in line.split())
         self.pos = 0
-        self.last_line = text.count("\n") + 1
+        self.last_line = max(len(text.splitlines()), 1)
 
     def _next(self, what: str) -> tuple[str, int]:
         if self.pos >= len(self.tokens):

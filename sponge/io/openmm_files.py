@@ -179,7 +179,7 @@ def load_pdb(
 
 
 def _residue_line(pdb, message: str) -> int | None:
-    """Line of the first ATOM record of the residue named in an OpenMM template error."""
+    """Line of the first ATOM record of the residue (0-based index) an OpenMM error names."""
     import re
 
     m = re.search(r"residue (\d+) \((\w+)\)", message)
@@ -193,7 +193,7 @@ def _residue_line(pdb, message: str) -> int | None:
             if key != last:
                 seen += 1
                 last = key
-                if seen == number and line[17:20].strip() == name:
+                if seen == number + 1 and line[17:20].strip() == name:  # 0-based index
                     return k
     return None
 

@@ -71,7 +71,11 @@ def ewald_kmax(box: np.ndarray, alpha: float, tolerance: float) -> tuple[int, in
 
 
 def _switch_integral(r: float, rs: float, rc: float, sigma: float) -> float:
-    """Indefinite integral of 4 pi r^2 (LJ/(4 eps)) (S(r) - 1) used by OpenMM (its evalIntegral)."""
+    """OpenMM's closed-form antiderivative (``evalIntegral``) for the switched LJ tail.
+
+    ``I(rc) - I(rs)`` per unit epsilon is the switching-region contribution that
+    enters the dispersion-correction sum (``sum3`` in OpenMM's formula).
+    """
     a = 1.0 / (rc - rs)
     a2 = a * a
     a3 = a2 * a
@@ -102,11 +106,15 @@ def _switch_integral(r: float, rs: float, rc: float, sigma: float) -> float:
             + r2 * rs * 7560 * (2 * rs2 * a2 + 3 * rs * a + 1)
         )
     ) / (252 * r9)
-    return sig6 * a3 * (
-        poly
-        - math.log(r) * 10 * (6 * rs2 * a2 + 6 * rs * a + 1)
-        + r * 15 * (2 * rs * a2 + a)
-        - r2 * 3 * a2
+    return (
+        sig6
+        * a3
+        * (
+            poly
+            - math.log(r) * 10 * (6 * rs2 * a2 + 6 * rs * a + 1)
+            + r * 15 * (2 * rs * a2 + a)
+            - r2 * 3 * a2
+        )
     )
 
 
@@ -139,9 +147,13 @@ def dispersion_coefficient(
         sum1 += count * e * s6 * s6
         sum2 += count * e * s6
         if use_sw:
-            sum3 += count * e * (
-                _switch_integral(cutoff, switch_distance, cutoff, s)
-                - _switch_integral(switch_distance, switch_distance, cutoff, s)
+            sum3 += (
+                count
+                * e
+                * (
+                    _switch_integral(cutoff, switch_distance, cutoff, s)
+                    - _switch_integral(switch_distance, switch_distance, cutoff, s)
+                )
             )
 
     for a in range(len(keys)):

@@ -1,0 +1,82 @@
+"""Loaders through OpenMM: GROMACS (RB torsions, GROMACS impropers, UB), PDB + force field XML.
+
+Each result is compared term by term with OpenMM evaluating the System it
+built itself (Reference platform, double precision).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import sponge
+from sponge.forces.expression import UnsupportedExpressionError, parse_harmonic_torsion
+
+from .openmm_reference import LOCAL_DATA, compare_with_openmm
+
+app = pytest.importorskip("openmm.app")
+unit = pytest.importorskip("openmm.unit")
+
+
+def test_load_gromacs_rb_improper_ub():
+    top, gro = LOCAL_DATA / "tiny.top", LOCAL_DATA / "tiny.gro"
+    system, state = sponge.load_gromacs(top, gro, nonbonded="NoCutoff")
+    names = [t.name for t in system.terms]
+    assert {"rb_torsion", "improper", "torsion", "bond", "angle"} <= set(names)
+    assert system.term("improper").wrap   # GROMACS's stepped form is the periodic wrap
+    omm = app.GromacsTopFile(str(top), periodicBoxVectors=app.GromacsGroFile(str(gro))
+                             .getPeriodicBoxVectors()).createSystem(nonbondedMethod=app.NoCutoff)
+    err, table = compare_with_openmm(omm, system, state, force_atol=1e-8)
+    assert table["RBTorsionForce[4]"][0] != 0.0
+
+
+def test_load_gromacs_improper_beyond_pi():
+    """Move an atom so the improper's deviation passes pi: the wrap must match OpenMM."""
+    top, gro = LOCAL_DATA / "tiny.top", LOCAL_DATA / "tiny.gro"
+    system, state = sponge.load_gromacs(top, gro, nonbonded="NoCutoff")
+    omm = app.GromacsTopFile(str(top), periodicBoxVectors=app.GromacsGroFile(str(gro))
+                             .getPeriodicBoxVectors()).createSystem(nonbondedMethod=app.NoCutoff)
+    state.positions[4] = state.positions[1] + (state.positions[1] - state.positions[4])
+    compare_with_openmm(omm, system, state, force_atol=1e-8)
+
+
+def test_load_pdb_small_protein(tmp_path):
+    """Alanine dipeptide written as PDB, parameterised with amber14 by OpenMM."""
+    prmtop = app.AmberPrmtopFile(str(LOCAL_DATA / "ala2_vacuum.parm7"))
+    inpcrd = app.AmberInpcrdFile(str(LOCAL_DATA / "ala2_vacuum.rst7"))
+    pdb_path = tmp_path / "ala2.pdb"
+    with open(pdb_path, "w") as fh:
+        app.PDBFile.writeFile(prmtop.topology, inpcrd.positions, fh)
+    system, state = sponge.load_pdb(pdb_path, forcefield=("amber14-all.xml",),
+                                    nonbonded="NoCutoff", constraints="HBonds")
+    assert len(system.constraints) == 12     # every X-H bond
+    pdb = app.PDBFile(str(pdb_path))
+    omm = app.ForceField("amber14-all.xml").createSystem(
+        pdb.topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds)
+    compare_with_openmm(omm, system, state, force_atol=1e-8)
+    assert system.topology.residue_names == ["ACE", "ALA", "NME"]
+    assert np.allclose(state.positions, pdb.getPositions(asNumpy=True)._value)
+
+
+@pytest.mark.parametrize(
+    ("expr", "names", "factor", "wrap"),
+    [
+        ("k*(theta-theta0)^2", ["k", "theta0"], 1.0, False),
+        ("k*min(dtheta, 2*pi-dtheta)^2; dtheta = abs(theta-theta0); pi = 3.141593;",
+         ["k", "theta0"], 1.0, True),
+        ("0.5*k*(thetap-theta0)^2; thetap = step(-(theta-theta0+pi))*2*pi+theta"
+         "+step(theta-theta0-pi)*(-2*pi); pi = 3.14159265358979", ["theta0", "k"], 0.5, True),
+        ("scale * kk * (theta - t0)^2", ["t0", "kk"], 3.0, False),
+    ],
+)
+def test_harmonic_torsion_expressions(expr, names, factor, wrap):
+    form = parse_harmonic_torsion(expr, names, {"scale": 3.0})
+    assert form.factor == pytest.approx(factor) and form.wrap is wrap
+    assert {form.k_name, form.theta0_name} == set(names)
+
+
+@pytest.mark.parametrize("expr", ["k*cos(theta-theta0)", "k*(theta-theta0)^4",
+                                  "k*(theta-theta0)^2 + foo", "k*(theta-theta0)^2; x = __import__"])
+def test_unknown_expressions_raise(expr):
+    with pytest.raises(UnsupportedExpressionError, match=r"energy|expression|name"):
+        parse_harmonic_torsion(expr, ["k", "theta0"])
