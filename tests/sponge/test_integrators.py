@@ -115,7 +115,8 @@ def _openmm_langevin_run(omm, pos, vel, dt, n_chunks, chunk):
     return out
 
 
-@pytest.mark.parametrize("case", ["water_settle_pme", "ala2_shake"])
+@pytest.mark.parametrize("case", ["water_settle_pme", "ala2_shake", "ala2_allbonds",
+                                  "ala2_hangles"])
 def test_langevin_middle_frictionless_matches_openmm(case):
     if case == "water_settle_pme":
         # OpenMM's SETTLE lands ~3e-8 relative off its own H-H distance (measured:
@@ -124,8 +125,10 @@ def test_langevin_middle_frictionless_matches_openmm(case):
         omm, system, state = water_box(1.9, 0.9, remove_cm=False)
         dt, tol_x = 0.001, 2e-8
     else:
-        omm, system, state = ala2_vacuum(remove_cm=False)
-        dt, tol_x = 0.002, 1e-10
+        kind = {"ala2_shake": app.HBonds, "ala2_allbonds": app.AllBonds,
+                "ala2_hangles": app.HAngles}[case]
+        omm, system, state = ala2_vacuum(constraints=kind, remove_cm=False)
+        dt, tol_x = 0.002, 1e-9
     rng = np.random.default_rng(5)
     vel = sponge.quantities.maxwell_boltzmann(system.masses, 300.0, rng)
     solver = sponge.ConstraintSolver.from_system(system)
