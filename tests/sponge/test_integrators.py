@@ -44,10 +44,10 @@ def single_threaded():
 
 
 @functools.cache
-def _water_box_cached(size: float, cutoff: float, remove_cm: bool):
-    ff = app.ForceField("amber14/tip3p.xml")
+def _water_box_cached(size: float, cutoff: float, remove_cm: bool, model: str = "tip3p"):
+    ff = app.ForceField(f"amber14/{model}.xml")
     mod = app.Modeller(app.Topology(), [])
-    mod.addSolvent(ff, boxSize=mm.Vec3(size, size, size) * unit.nanometer, model="tip3p")
+    mod.addSolvent(ff, boxSize=mm.Vec3(size, size, size) * unit.nanometer, model=model)
     omm = ff.createSystem(mod.topology, nonbondedMethod=app.PME,
                           nonbondedCutoff=cutoff * unit.nanometer, constraints=app.HBonds,
                           rigidWater=True, removeCMMotion=remove_cm)
@@ -61,9 +61,11 @@ def _water_box_cached(size: float, cutoff: float, remove_cm: bool):
     return omm, mod.topology, np.array(pos)
 
 
-def water_box(size: float = 2.0, cutoff: float = 0.9, remove_cm: bool = True):
-    """``(openmm_system, sponge_system, state)`` of a TIP3P box (PME, rigid water)."""
-    omm, top, pos = _water_box_cached(size, cutoff, remove_cm)
+def water_box(size: float = 2.0, cutoff: float = 0.9, remove_cm: bool = True,
+              model: str = "tip3p"):
+    """``(openmm_system, sponge_system, state)`` of a water box (PME, rigid water);
+    ``model`` "tip3p" or "tip4pew" (with virtual sites)."""
+    omm, top, pos = _water_box_cached(size, cutoff, remove_cm, model)
     system, state = sponge.from_openmm(omm, pos, topology=top)
     _exact_constraints(system, state)
     return omm, system, state
@@ -115,10 +117,15 @@ def _openmm_langevin_run(omm, pos, vel, dt, n_chunks, chunk):
     return out
 
 
-@pytest.mark.parametrize("case", ["water_settle_pme", "ala2_shake", "ala2_allbonds",
-                                  "ala2_hangles"])
+@pytest.mark.parametrize("case", ["water_settle_pme", "tip4pew_virtual_sites", "ala2_shake",
+                                  "ala2_allbonds", "ala2_hangles"])
 def test_langevin_middle_frictionless_matches_openmm(case):
-    if case == "water_settle_pme":
+    if case == "tip4pew_virtual_sites":
+        omm, system, state = water_box(1.9, 0.9, remove_cm=False, model="tip4pew")
+        assert len(system.virtual_sites) == system.n_atoms // 4
+        assert sponge.quantities.degrees_of_freedom(system) == 6 * (system.n_atoms // 4)
+        dt, tol_x = 0.001, 2e-8
+    elif case == "water_settle_pme":
         # OpenMM's SETTLE lands ~3e-8 relative off its own H-H distance (measured:
         # O-H +5.9e-9, H-H -3.08e-8; sponge's SETTLE holds both to 1e-15), so
         # positions can only agree to ~5e-9 nm here.
