@@ -221,7 +221,10 @@ class Integrator:
         kind, index = status
         if kind != 0:
             msg = self.constraints.describe_failure(kind, index)
-            raise SimulationInstabilityError.from_forces(state.step + 1, self._forces, msg)
+            err = SimulationInstabilityError.from_forces(state.step + 1, self._forces, msg)
+            atoms = self.constraints.failure_atoms(kind, index)
+            raise SimulationInstabilityError(
+                err.step, atoms + [a for a in err.atoms if a not in atoms], msg)
 
     def _moved(self, state: State, has_sites: bool) -> None:
         """Positions changed in place: place virtual sites, then new forces."""
