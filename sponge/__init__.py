@@ -33,3 +33,32 @@ __all__ = [
     "load_pdb",
     "load_sponge",
 ]
+
+# md-a: integrators, constraints, barostat, minimizer, quantities, errors
+from sponge import quantities  # noqa: E402
+from sponge.barostat import MonteCarloBarostat, find_molecules  # noqa: E402
+from sponge.constraints import ConstraintSolver  # noqa: E402
+from sponge.errors import ConstraintError, SimulationInstabilityError  # noqa: E402
+from sponge.integrators import (  # noqa: E402
+    BussiThermostatIntegrator,
+    Integrator,
+    LangevinMiddleIntegrator,
+    NoseHooverChainIntegrator,
+    VelocityVerletIntegrator,
+)
+from sponge.minimize import minimize  # noqa: E402
+
+__all__ += [
+    "BussiThermostatIntegrator",
+    "ConstraintError",
+    "ConstraintSolver",
+    "Integrator",
+    "LangevinMiddleIntegrator",
+    "MonteCarloBarostat",
+    "NoseHooverChainIntegrator",
+    "SimulationInstabilityError",
+    "VelocityVerletIntegrator",
+    "find_molecules",
+    "minimize",
+    "quantities",
+]
