@@ -19,7 +19,7 @@ from numba import njit
 from sponge.forces.base import ForceTermBase
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _bond_kernel(pos, idx, k, r0, forces):
     energy = 0.0
     for b in range(idx.shape[0]):
@@ -42,7 +42,7 @@ def _bond_kernel(pos, idx, k, r0, forces):
     return energy
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _angle_kernel(pos, idx, k, theta0, forces):
     energy = 0.0
     for a in range(idx.shape[0]):

@@ -86,7 +86,7 @@ def cmap_coefficients(energy: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(coeff.reshape(size * size, 16))
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi

@@ -19,7 +19,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def dihedral_vectors(pos, a1, a2, a3, a4):
     """Return (phi, d0, d1, d2, c0, c1) as scalars/tuples; see module docstring."""
     d0x = pos[a1, 0] - pos[a2, 0]
@@ -44,7 +44,7 @@ def dihedral_vectors(pos, a1, a2, a3, a4):
     return phi, (d0x, d0y, d0z), (d1x, d1y, d1z), (d2x, d2y, d2z), (c0x, c0y, c0z), (c1x, c1y, c1z)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def add_torsion_forces(forces, a1, a2, a3, a4, dedphi, d0, d1, d2, c0, c1):
     """Accumulate the forces of a torque ``dE/dphi`` (kJ/mol/rad) onto ``forces``."""
     n1sq = d1[0] * d1[0] + d1[1] * d1[1] + d1[2] * d1[2]

@@ -23,7 +23,7 @@ from sponge.forces.bonded import _as_index
 from sponge.forces.geometry import add_torsion_forces, dihedral_vectors
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _periodic_kernel(pos, idx, n, k, phase, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
@@ -36,7 +36,7 @@ def _periodic_kernel(pos, idx, n, k, phase, forces):
     return energy
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _rb_kernel(pos, idx, c, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
@@ -58,7 +58,7 @@ def _rb_kernel(pos, idx, c, forces):
     return energy
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def _improper_kernel(pos, idx, k, theta0, wrap, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi
