@@ -1,1 +1,23 @@
-"""quantum package."""
+"""quantum: a parameterized quantum circuit simulator (MindQuantum conventions).
+
+Public names: ``gates``, ``Circuit``, ``ParameterResolver``, ``QubitOperator``,
+``Hamiltonian`` (and, from the simulator, ``Simulator``).
+"""
+
+from . import gates
+from .circuit import (
+    UN,
+    Circuit,
+    add_prefix,
+    add_suffix,
+    apply,
+    change_param_name,
+    controlled,
+    dagger,
+)
+from .parameterresolver import ParameterResolver
+
+__all__ = [
+    "gates", "Circuit", "ParameterResolver", "UN", "add_prefix", "add_suffix", "apply",
+    "change_param_name", "controlled", "dagger",
+]

@@ -1,0 +1,119 @@
+"""Expectation values and their gradients by the adjoint method.
+
+For ``F = <phi| H |psi>`` with ``|psi> = G_L ... G_1 |psi0>`` the adjoint
+method (Jones & Gacon, arXiv:2009.02823; MindQuantum's
+``HermitianAdjointGradient``) needs one forward pass and one reverse sweep:
+start from ``psi = |psi>`` and ``lam = H^dag |phi>``; for ``k = L..1``
+un-apply ``G_k`` from ``psi`` (now the state before ``G_k``), add
+``<lam| dG_k/dtheta |psi>`` to the gradient of each angle of ``G_k``, then
+un-apply ``G_k`` from ``lam``. Memory: the state, and one ``lam`` per
+Hamiltonian processed together (never one state per parameter).
+
+* Hermitian ``H`` and no ``circ_left`` (``phi = psi``): ``dF = 2 Re(...)``.
+* Otherwise (``circ_left``, or non-Hermitian ``H``): the right circuit's
+  angles get ``<H^dag phi| dG |psi_{k-1}>`` and the left circuit's angles get
+  ``conj(<H psi| dG' |phi_{k-1}>)``; a parameter in both gets the sum.
+
+Angles map to parameters through the program's slot table: ``g_p = sum_s
+g_s coeff_{s,p}`` (shared parameters and linear expressions just work).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .pauli import PauliSum
+from .program import Program
+
+#: the reverse sweep carries at most this many bytes of Hamiltonian adjoint states
+LAM_BYTES = 1 << 30
+
+
+def forward(backend, prog: Program, theta, psi0):
+    """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``."""
+    mats = prog.matrices(theta)
+    psi = psi0.copy()
+    for op, m in zip(prog.ops, mats, strict=True):
+        backend.apply(psi, op, m)
+    return psi, mats
+
+
+def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
+    """Reverse sweep: slot gradients ``<lam_h| dG |psi_{k-1}>``, shape ``(len(lams), n_slots)``.
+
+    ``psi`` and every ``lam`` are consumed (un-applied down to the initial state).
+    """
+    n_slots = len(prog.const)
+    g = np.zeros((len(lams), n_slots), dtype=np.complex128)
+    for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):
+        backend.apply(psi, op, m, adj=True)
+        if op.param is not None:
+            dms = op.param.diff(theta)
+            for h, lam in enumerate(lams):
+                for s, dm in zip(op.param.slots, dms, strict=True):
+                    g[h, s] += backend.inner(lam, psi, op, dm)
+        for lam in lams:
+            backend.apply(lam, op, m, adj=True)
+    return g
+
+
+def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.ndarray,
+                   psi0, left: Program | None = None, phi0=None):
+    """``f[H]`` and ``g[H, n_params]`` (complex) for one set of parameter values.
+
+    Args:
+        backend: the array backend.
+        hams: encoded Hamiltonians.
+        right: program of ``circ_right`` (names = all parameters, in output order).
+        values: parameter values, ordered as ``right.slots.names``.
+        psi0: the initial state of the right circuit (the simulator's state).
+        left: program of ``circ_left`` (same names), or ``None``.
+        phi0: initial state of the left circuit (defaults to ``psi0``).
+    """
+    n_p = len(right.slots.names)
+    th_r = right.theta(values)
+    psi, mats_r = forward(backend, right, th_r, psi0)
+    n_amp = psi.shape[0]
+    chunk = max(1, LAM_BYTES // (n_amp * psi.itemsize))
+    f = np.zeros(len(hams), dtype=np.complex128)
+    g = np.zeros((len(hams), n_p), dtype=np.complex128)
+    herm = left is None and all(h.hermitian for h in hams)
+    if left is None:
+        left, th_l, phi, mats_l = right, th_r, psi, mats_r
+    else:
+        th_l = left.theta(values)
+        phi, mats_l = forward(backend, left, th_l, psi0 if phi0 is None else phi0)
+    for c0 in range(0, len(hams), chunk):
+        hs = hams[c0:c0 + chunk]
+        if herm:
+            lams = []
+            for h_i, h in enumerate(hs):
+                lam = backend.zeros(n_amp)
+                backend.apply_ham(psi, lam, h)
+                f[c0 + h_i] = backend.vdot(psi, lam)
+                lams.append(lam)
+            gs = _sweep(backend, right, th_r, mats_r, psi.copy(), lams)
+            g[c0:c0 + len(hs)] = 2.0 * gs.real @ right.coeff
+            continue
+        lams_r, lams_l = [], []
+        for h_i, h in enumerate(hs):
+            lam = backend.zeros(n_amp)
+            backend.apply_ham(phi, lam, h.dagger())
+            lams_r.append(lam)
+            lam2 = backend.zeros(n_amp)
+            backend.apply_ham(psi, lam2, h)
+            f[c0 + h_i] = backend.vdot(phi, lam2)
+            lams_l.append(lam2)
+        g_r = _sweep(backend, right, th_r, mats_r, psi.copy(), lams_r)
+        g_l = _sweep(backend, left, th_l, mats_l, phi.copy(), lams_l)
+        g[c0:c0 + len(hs)] = g_r @ right.coeff + np.conj(g_l) @ left.coeff
+    return f, g
+
+
+def thread_balance(batch: int, n_hams: int, workers: int) -> tuple[int, int]:
+    """Split ``workers`` threads between the batch and the Hamiltonians (MindQuantum's rule)."""
+    workers = max(1, int(workers))
+    if batch >= workers:
+        return workers, 1
+    b = max(1, batch)
+    return b, max(1, workers // b)
