@@ -92,15 +92,19 @@ def check_box(box: np.ndarray | None, cutoff: float | None = None) -> np.ndarray
 
 @njit(cache=True, inline="always")
 def minimum_image_pair(dx: float, dy: float, dz: float, box: np.ndarray) -> tuple:
-    """Minimum-image displacement for one pair in a reduced triclinic box (OpenMM's rule)."""
-    s = math.floor(dz / box[2, 2] + 0.5)
+    """Minimum-image displacement for one pair in a reduced triclinic box (OpenMM's rule).
+
+    ``rint`` (round half to even) replaces OpenMM's ``floor(x + 0.5)``; the two differ
+    only for a pair exactly half a box apart, far beyond any allowed cutoff.
+    """
+    s = np.rint(dz / box[2, 2])
     dx -= s * box[2, 0]
     dy -= s * box[2, 1]
     dz -= s * box[2, 2]
-    s = math.floor(dy / box[1, 1] + 0.5)
+    s = np.rint(dy / box[1, 1])
     dx -= s * box[1, 0]
     dy -= s * box[1, 1]
-    s = math.floor(dx / box[0, 0] + 0.5)
+    s = np.rint(dx / box[0, 0])
     dx -= s * box[0, 0]
     return dx, dy, dz
 
@@ -138,7 +142,9 @@ def exclusions_csr(n_atoms: int, pairs: np.ndarray) -> tuple[np.ndarray, np.ndar
     p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     if p.size and (p.min() < 0 or p.max() >= n_atoms):
         bad = int(np.nonzero((p < 0) | (p >= n_atoms))[0][0])
-        raise ValueError(f"exclusion {bad} {p[bad].tolist()} names an atom outside 0..{n_atoms - 1}")
+        raise ValueError(
+            f"exclusion {bad} {p[bad].tolist()} names an atom outside 0..{n_atoms - 1}"
+        )
     both = np.concatenate([p, p[:, ::-1]]) if p.size else np.zeros((0, 2), np.int64)
     if both.size:
         both = np.unique(both, axis=0)
@@ -232,85 +238,125 @@ def _is_excluded(i: int, j: int, ex_off: np.ndarray, ex: np.ndarray) -> bool:
 
 
 @njit(cache=True, parallel=True)
+def _sorted_exclusions(ex_off: np.ndarray, ex: np.ndarray, order: np.ndarray) -> tuple:
+    """Exclusion CSR re-indexed into cell-sorted order (partners sorted)."""
+    n = order.shape[0]
+    rank = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        rank[order[k]] = k
+    off = np.zeros(n + 1, dtype=np.int64)
+    for k in range(n):
+        i = order[k]
+        off[k + 1] = off[k] + ex_off[i + 1] - ex_off[i]
+    out = np.empty(off[n], dtype=np.int64)
+    for k in prange(n):
+        i = order[k]
+        m = 0
+        for e in range(ex_off[i], ex_off[i + 1]):
+            out[off[k] + m] = rank[ex[e]]
+            m += 1
+        out[off[k] : off[k + 1]] = np.sort(out[off[k] : off[k + 1]])
+    return off, out
+
+
+@njit(cache=True, parallel=True, fastmath=True)
 def _build(
-    x: np.ndarray,
+    xs: np.ndarray,
     box: np.ndarray,
     periodic: bool,
     r_list: float,
     ncell: np.ndarray,
     cell_of: np.ndarray,
     cell_start: np.ndarray,
-    order: np.ndarray,
     ex_off: np.ndarray,
     ex: np.ndarray,
+    cap: int,
+    reach: int,
 ) -> tuple:
-    n = x.shape[0]
+    """Half neighbour list in cell-sorted index space (all indices refer to ``xs``).
+
+    Returns ``(counts, tmp)``: atom ``i`` holds ``counts[i]`` partners ``j > i`` in
+    ``tmp[i, :counts[i]]``; a count above ``cap`` means the capacity was too small.
+    """
+    n = xs.shape[0]
     r2max = r_list * r_list
-    counts = np.zeros(n + 1, dtype=np.int64)
-    # neighbour cell offsets, de-duplicated when a dimension has fewer than 3 cells
-    for sweep in range(2):
-        if sweep == 1:
-            for i in range(n):
-                counts[i + 1] += counts[i]
-            nbr = np.empty(counts[n], dtype=np.int32)
-        else:
-            nbr = np.empty(0, dtype=np.int32)
-        for i in prange(n):
-            c = cell_of[i]
-            cz = c % ncell[2]
-            cy = (c // ncell[2]) % ncell[1]
-            cx = c // (ncell[2] * ncell[1])
-            xi = x[i, 0]
-            yi = x[i, 1]
-            zi = x[i, 2]
-            cnt = 0
-            pos = counts[i] if sweep == 1 else 0
-            for ox in range(-1, 2):
-                if periodic and ncell[0] < 3 and ox + 1 >= ncell[0]:
-                    continue
-                gx = cx + ox
+    ia = 1.0 / box[0, 0]
+    ib = 1.0 / box[1, 1]
+    ic = 1.0 / box[2, 2]
+    counts = np.zeros(n, dtype=np.int64)
+    tmp = np.empty((n, cap), dtype=np.int32)
+    for i in prange(n):
+        c = cell_of[i]
+        cz = c % ncell[2]
+        cy = (c // ncell[2]) % ncell[1]
+        cx = c // (ncell[2] * ncell[1])
+        xi = xs[i, 0]
+        yi = xs[i, 1]
+        zi = xs[i, 2]
+        cnt = 0
+        span = 2 * reach + 1
+        all_x = periodic and ncell[0] < span
+        all_y = periodic and ncell[1] < span
+        all_z = periodic and ncell[2] < span
+        for ax in range(ncell[0] if all_x else span):
+            gx = ax if all_x else cx + ax - reach
+            if not all_x:
                 if periodic:
                     gx = gx % ncell[0]
                 elif gx < 0 or gx >= ncell[0]:
                     continue
-                for oy in range(-1, 2):
-                    if periodic and ncell[1] < 3 and oy + 1 >= ncell[1]:
-                        continue
-                    gy = cy + oy
+            for ay in range(ncell[1] if all_y else span):
+                gy = ay if all_y else cy + ay - reach
+                if not all_y:
                     if periodic:
                         gy = gy % ncell[1]
                     elif gy < 0 or gy >= ncell[1]:
                         continue
-                    for oz in range(-1, 2):
-                        if periodic and ncell[2] < 3 and oz + 1 >= ncell[2]:
-                            continue
-                        gz = cz + oz
+                for az in range(ncell[2] if all_z else span):
+                    gz = az if all_z else cz + az - reach
+                    if not all_z:
                         if periodic:
                             gz = gz % ncell[2]
                         elif gz < 0 or gz >= ncell[2]:
                             continue
-                        g = (gx * ncell[1] + gy) * ncell[2] + gz
-                        for k in range(cell_start[g], cell_start[g + 1]):
-                            j = order[k]
-                            if j <= i:
-                                continue
-                            dx = x[j, 0] - xi
-                            dy = x[j, 1] - yi
-                            dz = x[j, 2] - zi
-                            if periodic:
-                                dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
-                            if dx * dx + dy * dy + dz * dz >= r2max:
-                                continue
-                            if _is_excluded(i, j, ex_off, ex):
-                                continue
-                            if sweep == 1:
-                                nbr[pos] = j
-                                pos += 1
-                            else:
-                                cnt += 1
-            if sweep == 0:
-                counts[i + 1] = cnt
-    return counts, nbr
+                    g = (gx * ncell[1] + gy) * ncell[2] + gz
+                    lo = max(cell_start[g], i + 1)
+                    for j in range(lo, cell_start[g + 1]):
+                        dx = xs[j, 0] - xi
+                        dy = xs[j, 1] - yi
+                        dz = xs[j, 2] - zi
+                        if periodic:
+                            sh = np.rint(dz * ic)
+                            dx -= sh * box[2, 0]
+                            dy -= sh * box[2, 1]
+                            dz -= sh * box[2, 2]
+                            sh = np.rint(dy * ib)
+                            dx -= sh * box[1, 0]
+                            dy -= sh * box[1, 1]
+                            dx -= np.rint(dx * ia) * box[0, 0]
+                        if dx * dx + dy * dy + dz * dz >= r2max:
+                            continue
+                        if _is_excluded(i, j, ex_off, ex):
+                            continue
+                        if cnt < cap:
+                            tmp[i, cnt] = j
+                        cnt += 1
+        counts[i] = cnt
+    return counts, tmp
+
+
+@njit(cache=True, parallel=True)
+def _compact(counts: np.ndarray, tmp: np.ndarray) -> tuple:
+    n = counts.shape[0]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        offsets[i + 1] = offsets[i] + counts[i]
+    nbr = np.empty(offsets[n], dtype=np.int32)
+    for i in prange(n):
+        o = offsets[i]
+        for k in range(counts[i]):
+            nbr[o + k] = tmp[i, k]
+    return offsets, nbr
 
 
 @njit(cache=True, parallel=True)
@@ -338,9 +384,12 @@ class NeighborList:
             box argument is ignored and a bounding grid is used.
 
     Attributes:
-        offsets: ``(n_atoms + 1,)`` int64 CSR offsets.
-        neighbors: ``(n_pairs,)`` int32 partner indices; the partners of ``i`` are
-            ``neighbors[offsets[i]:offsets[i+1]]``.
+        order: ``(n_atoms,)`` int64 cell-sorted order; sorted index ``k`` is atom
+            ``order[k]``. The CSR list below is in this sorted index space, which
+            keeps neighbours close in memory.
+        offsets: ``(n_atoms + 1,)`` int64 CSR offsets (sorted space).
+        neighbors: ``(n_pairs,)`` int32 partner sorted indices ``> k``; the partners of
+            sorted atom ``k`` are ``neighbors[offsets[k]:offsets[k+1]]``.
         n_builds: number of (re)builds so far.
 
     Example:
@@ -369,6 +418,7 @@ class NeighborList:
         self.periodic = bool(periodic)
         ex = np.zeros((0, 2), np.int64) if exclusions is None else exclusions
         self._ex_off, self._ex = exclusions_csr(self.n_atoms, ex)
+        self.order = np.arange(self.n_atoms, dtype=np.int64)
         self.offsets = np.zeros(self.n_atoms + 1, dtype=np.int64)
         self.neighbors = np.zeros(0, dtype=np.int32)
         self.n_builds = 0
@@ -432,23 +482,50 @@ class NeighborList:
             span = np.maximum(hi - lo, 1e-6) * (1 + 1e-9)
             widths = span
             grid_box = np.diag(span)
-        ncell = np.maximum(1, np.floor(widths / r_list)).astype(np.int64)
+        reach = 2  # cells of width >= r_list / reach, searched reach cells each way
+        ncell = np.maximum(1, np.floor(widths * reach / r_list)).astype(np.int64)
         # cap the total number of cells (huge sparse vacuum systems)
-        while np.prod(ncell) > max(8 * self.n_atoms, 27):
+        while np.prod(ncell) > max(8 * self.n_atoms, 125):
             ncell = np.maximum(1, ncell // 2)
         s = _fractional(x, grid_box, self.periodic, origin)
         cell_of, start, order = _cell_sort(s, ncell)
+        xs = np.ascontiguousarray(x[order])
+        ex_off, ex = _sorted_exclusions(self._ex_off, self._ex, order)
         box_arr = grid_box if self.periodic else np.eye(3)
-        self.offsets, self.neighbors = _build(
-            x, box_arr, self.periodic, r_list, ncell, cell_of, start, order, self._ex_off, self._ex
-        )
+        cell_sorted = np.ascontiguousarray(cell_of[order])
+        n_cells = int(np.prod(ncell))
+        density = self.n_atoms / max(float(np.prod(widths)), 1e-12)
+        cap = int(1.3 * density * 2.0 * np.pi / 3.0 * r_list**3) + 32
+        cap = min(cap, max(self.n_atoms, 1))
+        while True:
+            counts, tmp = _build(
+                xs,
+                box_arr,
+                self.periodic,
+                r_list,
+                ncell,
+                cell_sorted,
+                start,
+                ex_off,
+                ex,
+                cap,
+                reach,
+            )
+            worst = int(counts.max()) if self.n_atoms else 0
+            if worst <= cap:
+                break
+            cap = worst
+        self.offsets, self.neighbors = _compact(counts, tmp)
+        self.order = order
+        self.n_cells = n_cells
         self._x0 = x.copy()
         self._box0 = None if box is None else np.array(box, dtype=np.float64)
         self.n_builds += 1
 
     def pairs(self) -> np.ndarray:
-        """The listed pairs as an ``(n_pairs, 2)`` int64 array, ``i < j``, sorted."""
+        """The listed pairs in original atom indices, ``(n_pairs, 2)`` int64, ``i < j``, sorted."""
         counts = np.diff(self.offsets)
         i = np.repeat(np.arange(self.n_atoms, dtype=np.int64), counts)
-        p = np.stack([i, self.neighbors.astype(np.int64)], axis=1)
+        p = np.stack([self.order[i], self.order[self.neighbors.astype(np.int64)]], axis=1)
+        p.sort(axis=1)
         return p[np.lexsort((p[:, 1], p[:, 0]))]

@@ -24,13 +24,13 @@ def half_space_vectors(kmax: tuple[int, int, int]) -> np.ndarray:
     """Integer ``(K, 3)`` index vectors m with m != 0, one of each +-m pair."""
     kx, ky, kz = kmax
     m = np.stack(
-        np.meshgrid(
-            np.arange(0, kx), np.arange(1 - ky, ky), np.arange(1 - kz, kz), indexing="ij"
-        ),
+        np.meshgrid(np.arange(0, kx), np.arange(1 - ky, ky), np.arange(1 - kz, kz), indexing="ij"),
         axis=-1,
     ).reshape(-1, 3)
-    keep = (m[:, 0] > 0) | ((m[:, 0] == 0) & (m[:, 1] > 0)) | (
-        (m[:, 0] == 0) & (m[:, 1] == 0) & (m[:, 2] > 0)
+    keep = (
+        (m[:, 0] > 0)
+        | ((m[:, 0] == 0) & (m[:, 1] > 0))
+        | ((m[:, 0] == 0) & (m[:, 1] == 0) & (m[:, 2] > 0))
     )
     return np.ascontiguousarray(m[keep], dtype=np.int64)
 
@@ -64,8 +64,10 @@ def _ewald_kernel(
     fac = -1.0 / (4.0 * alpha * alpha)
     for k in prange(nk):
         for e in range(3):
-            kvec[k, e] = 2 * math.pi * (
-                mvec[k, 0] * recip[e, 0] + mvec[k, 1] * recip[e, 1] + mvec[k, 2] * recip[e, 2]
+            kvec[k, e] = (
+                2
+                * math.pi
+                * (mvec[k, 0] * recip[e, 0] + mvec[k, 1] * recip[e, 1] + mvec[k, 2] * recip[e, 2])
             )
         k2 = kvec[k, 0] ** 2 + kvec[k, 1] ** 2 + kvec[k, 2] ** 2
         ak[k] = math.exp(k2 * fac) / k2

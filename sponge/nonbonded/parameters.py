@@ -102,11 +102,15 @@ def _switch_integral(r: float, rs: float, rc: float, sigma: float) -> float:
             + r2 * rs * 7560 * (2 * rs2 * a2 + 3 * rs * a + 1)
         )
     ) / (252 * r9)
-    return sig6 * a3 * (
-        poly
-        - math.log(r) * 10 * (6 * rs2 * a2 + 6 * rs * a + 1)
-        + r * 15 * (2 * rs * a2 + a)
-        - r2 * 3 * a2
+    return (
+        sig6
+        * a3
+        * (
+            poly
+            - math.log(r) * 10 * (6 * rs2 * a2 + 6 * rs * a + 1)
+            + r * 15 * (2 * rs * a2 + a)
+            - r2 * 3 * a2
+        )
     )
 
 
@@ -139,9 +143,13 @@ def dispersion_coefficient(
         sum1 += count * e * s6 * s6
         sum2 += count * e * s6
         if use_sw:
-            sum3 += count * e * (
-                _switch_integral(cutoff, switch_distance, cutoff, s)
-                - _switch_integral(switch_distance, switch_distance, cutoff, s)
+            sum3 += (
+                count
+                * e
+                * (
+                    _switch_integral(cutoff, switch_distance, cutoff, s)
+                    - _switch_integral(switch_distance, switch_distance, cutoff, s)
+                )
             )
 
     for a in range(len(keys)):

@@ -86,9 +86,7 @@ def bspline_moduli(n: int, order: int = PME_ORDER) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _spline_setup(
-    x: np.ndarray, recip: np.ndarray, grid: np.ndarray, order: int
-) -> tuple:
+def _spline_setup(x: np.ndarray, recip: np.ndarray, grid: np.ndarray, order: int) -> tuple:
     """Grid base index (n, 3) and spline weights/derivatives (n, 3, order)."""
     n = x.shape[0]
     idx = np.empty((n, 3), dtype=np.int64)

@@ -30,7 +30,9 @@ from .direct import (
     MODE_PLAIN,
     MODE_REACTION_FIELD,
     chunk_bounds,
+    erfc_table,
     exception_kernel,
+    pack,
     pair_kernel,
     reduce_forces,
 )
@@ -181,18 +183,25 @@ class NonbondedTerm:
         self.pme_grid: tuple[int, int, int] | None = None
         self.ewald_kmax: tuple[int, int, int] | None = None
         self._recip = None
-        # kernel-side parameter arrays
-        sq = math.sqrt(ONE_4PI_EPS0)
-        self._q_scaled = (self.charges * sq).astype(self.dtype)
-        self._half_sig = (0.5 * self.sigmas).astype(self.dtype)
-        self._two_sqrt_eps = (2.0 * np.sqrt(self.epsilons)).astype(self.dtype)
+        # kernel-side parameter arrays (q sqrt(k), sigma/2, 2 sqrt(eps)), reordered per build
+        self._params = np.stack(
+            [
+                self.charges * math.sqrt(ONE_4PI_EPS0),
+                0.5 * self.sigmas,
+                2.0 * np.sqrt(self.epsilons),
+            ],
+            axis=1,
+        )
+        self._packed = np.zeros((n, 8), dtype=self.dtype)
         self._n_chunks = max(1, get_num_threads())
         self._fbuf = np.zeros((self._n_chunks, n, 3), dtype=self.dtype)
         self._bounds = np.zeros(self._n_chunks + 1, dtype=np.int64)
+        self._table, self._inv_h = np.zeros((2, 8)), 1.0
         if method == "NoCutoff":
             self.neighbor_list = None
             self._offsets, self._nbr = _all_pairs(n, self.exception_pairs)
-            self._bounds = chunk_bounds(self._offsets, self._n_chunks)
+            self._order = np.arange(n, dtype=np.int64)
+            self._on_rebuild(self._order)
         else:
             self.neighbor_list = NeighborList(
                 n, self.cutoff, self.skin, exclusions=self.exception_pairs, periodic=self.periodic
@@ -216,6 +225,13 @@ class NonbondedTerm:
         else:
             self.ewald_kmax = ewald_kmax(box, self.alpha, tol)
             self._recip = EwaldReciprocal(self.charges, self.alpha, self.ewald_kmax)
+        self._table, self._inv_h = erfc_table(self.alpha * self.cutoff * (1.0 + 1e-6))
+
+    def _on_rebuild(self, order: np.ndarray) -> None:
+        offsets = self._offsets if self.neighbor_list is None else self.neighbor_list.offsets
+        self._order = order
+        self._bounds = chunk_bounds(offsets, self._n_chunks)
+        self._params_sorted = np.ascontiguousarray(self._params[order]).astype(self.dtype)
 
     @classmethod
     def from_openmm(cls, force, box_vectors: np.ndarray | None = None, **kwargs) -> NonbondedTerm:
@@ -323,7 +339,7 @@ class NonbondedTerm:
         if self.neighbor_list is not None and self.neighbor_list.update(
             x, b if self.periodic else None
         ):
-            self._bounds = chunk_bounds(self.neighbor_list.offsets, self._n_chunks)
+            self._on_rebuild(self.neighbor_list.order)
         return x, b
 
     def self_energy(self, box: np.ndarray) -> float:
@@ -350,12 +366,9 @@ class NonbondedTerm:
         }[self.method]
         cutoff = math.inf if self.method == "NoCutoff" else self.cutoff
         sw = -1.0 if self.switch_distance is None else self.switch_distance
-        xk = x if self.dtype == np.float64 else x.astype(self.dtype)
+        pack(x, self._params_sorted, self._order, self._packed)
         e_lj, e_c = pair_kernel(
-            xk,
-            self._q_scaled,
-            self._half_sig,
-            self._two_sqrt_eps,
+            self._packed,
             offsets,
             nbr,
             self._bounds,
@@ -363,15 +376,16 @@ class NonbondedTerm:
             self.periodic,
             mode,
             cutoff,
-            ONE_4PI_EPS0,
             self.alpha,
             self.krf,
             self.crf,
             sw,
+            self._table,
+            self._inv_h,
             self._fbuf,
         )
         forces = np.empty((self.n_atoms, 3))
-        reduce_forces(self._fbuf, forces)
+        reduce_forces(self._fbuf, self._order, forces)
         ex_lj, ex_c = exception_kernel(
             x,
             self.exception_pairs,
