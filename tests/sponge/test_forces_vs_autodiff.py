@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from sponge.forces import (
+    CMAPTerm,
     HarmonicAngleTerm,
     HarmonicBondTerm,
     HarmonicImproperTerm,
@@ -78,6 +79,25 @@ def improper_energy(x, idx, k, phi0):
     return ad.sum(k * d * d)
 
 
+def cmap_energy(x, idx, term):
+    """OpenMM's bicubic patch evaluation, with the patch choice taken from the values."""
+    delta = 2 * np.pi / term.map_size[0]
+    angles = []
+    for cols in (idx[:, :4], idx[:, 4:]):
+        a = _dihedral(x, cols)
+        a = a + 2 * np.pi * (np.asarray(a.data) < 0)   # onto [0, 2 pi)
+        angles.append(a / delta)
+    cell = [np.minimum(np.floor(np.asarray(a.data)).astype(int), term.map_size[0] - 1)
+            for a in angles]
+    u, v = angles[0] - cell[0], angles[1] - cell[1]
+    coeff = term.coefficients[cell[0] + term.map_size[0] * cell[1]]   # (m, 16), map 0
+    total = 0.0
+    for i in range(4):
+        for j in range(4):
+            total = total + ad.sum(coeff[:, 4 * i + j] * u**i * v**j)
+    return total
+
+
 def _case(name):
     rng = np.random.default_rng(42)
     m = 12
@@ -103,10 +123,15 @@ def _case(name):
         phi0 = rng.uniform(-np.pi, np.pi, m)
         return (HarmonicImproperTerm(N, quads, k, phi0, wrap=True),
                 lambda x: improper_energy(x, quads, k, phi0))
+    if name == "cmap":
+        chains = np.array([rng.choice(N, 5, replace=False) for _ in range(m)])
+        idx = np.concatenate([chains[:, :4], chains[:, 1:]], axis=1)
+        term = CMAPTerm(N, [rng.normal(size=24 * 24) * 5.0], np.zeros(m, np.int64), idx)
+        return term, lambda x: cmap_energy(x, idx, term)
     raise KeyError(name)
 
 
-@pytest.mark.parametrize("name", ["bond", "angle", "torsion", "rb_torsion", "improper"])
+@pytest.mark.parametrize("name", ["bond", "angle", "torsion", "rb_torsion", "improper", "cmap"])
 def test_fused_forces_equal_minus_autodiff_gradient(name):
     term, energy_fn = _case(name)
     for seed in range(3):
