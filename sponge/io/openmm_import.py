@@ -171,7 +171,7 @@ def _nonbonded(force, index, ctx):
         raise UnsupportedForceError(
             f"OpenMM force {index} (NonbondedForce): sponge.nonbonded is not available"
         ) from None
-    return [NonbondedTerm.from_openmm(force, ctx["box"])]
+    return [NonbondedTerm.from_openmm(force, ctx["box"], dtype=ctx["dtype"])]
 
 
 def _gb(force, index, ctx):
@@ -251,7 +251,8 @@ def from_openmm(
         box: ``(3, 3)`` periodic box vectors nm (array or Quantity); default:
             the system's default box when it is periodic, else None.
         topology: optional ``openmm.app.Topology`` for atom/residue names.
-        dtype: float64 (default) or float32 for the bonded fast path.
+        dtype: float64 (default) or float32: the fast path of the bonded
+            kernels and of the nonbonded direct-space pair kernel.
         skip_forces: OpenMM force class names to leave out (debugging and
             term-by-term tests only; the System is then incomplete).
 

@@ -172,3 +172,21 @@ def test_water_ala3_tutorial_system():
     assert terms["bond"] / 4.184 == pytest.approx(0.037, abs=6e-4)
     assert terms["angle"] / 4.184 == pytest.approx(0.900, abs=6e-4)
     assert terms["torsion"] / 4.184 == pytest.approx(14.909, abs=6e-4)
+
+
+@pytest.mark.slow
+def test_float32_fast_path_whole_system(ala2_tip4pew):
+    """float32 kernels: energies within 1e-5 relative, forces within 1e-3 of the largest.
+
+    Marked slow: compiling the float32 nonbonded kernels costs ~25 s.
+    """
+    parm7, rst7, system64, state = ala2_tip4pew
+    system32, state32 = sponge.load_amber(parm7, rst7, nonbonded="PME", cutoff=0.8,
+                                          dtype=np.float32)
+    e64, f64 = system64.energy_forces(state)
+    e32, f32 = system32.energy_forces(state32)
+    assert e32 == pytest.approx(e64, rel=1e-5)
+    np.testing.assert_allclose(f32, f64, atol=1e-3 * np.abs(f64).max())
+    t64, t32 = system64.energy_terms(state), system32.energy_terms(state32)
+    for key in t64:
+        assert t32[key] == pytest.approx(t64[key], rel=1e-4, abs=1e-2), key
