@@ -114,6 +114,11 @@ def test_ala2_tip4pew_pme(ala2_tip4pew):
     # forces on the massless sites have been moved onto O and H
     f = system.forces(state)
     assert np.all(f[system.virtual_sites.site_indices] == 0)
+    per_term = system.term_forces(state)
+    assert set(per_term) == {t.name for t in system.terms}
+    np.testing.assert_allclose(sum(per_term.values()), f, atol=1e-9)
+    assert system.remove_cm_motion and system.cm_motion_interval == 1
+    assert len(system.constraints) == 3 * 594   # rigid TIP4P-Ew water (SETTLE-able triangles)
 
 
 def test_ala2_tip4pew_matches_amber_sander():
