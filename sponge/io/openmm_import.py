@@ -227,10 +227,17 @@ def _virtual_sites(omm_system, n: int) -> VirtualSites:
         elif isinstance(site, mm.OutOfPlaneSite):
             vs.add_out_of_plane(i, *p, site.getWeight12(), site.getWeight13(),
                                 site.getWeightCross())
+        elif isinstance(site, mm.LocalCoordinatesSite):
+            vs.add_local_coordinates(i, p, site.getOriginWeights(), site.getXWeights(),
+                                     site.getYWeights(), _strip(site.getLocalPosition()))
         else:
+            kind = type(site).__name__
+            if kind == "VirtualSite":   # SWIG gives the base class for e.g. SymmetrySite
+                kind = "VirtualSite (a kind OpenMM's Python layer does not name, e.g. SymmetrySite)"
             raise UnsupportedForceError(
-                f"particle {i} is a {type(site).__name__} virtual site; sponge supports "
-                "TwoParticleAverageSite, ThreeParticleAverageSite and OutOfPlaneSite"
+                f"particle {i} is a {kind} virtual site; sponge supports "
+                "TwoParticleAverageSite, ThreeParticleAverageSite, OutOfPlaneSite and "
+                "LocalCoordinatesSite"
             )
     return vs
 

@@ -225,9 +225,9 @@ def test_unsupported_custom_torsion_expression_names_it():
 
 def test_unsupported_virtual_site_names_itself():
     s, pos = _tiny_openmm(mm.HarmonicBondForce())
-    s.setVirtualSite(3, mm.LocalCoordinatesSite(0, 1, 2, mm.Vec3(1, 0, 0), mm.Vec3(-1, 1, 0),
-                                                mm.Vec3(-1, 0, 1), mm.Vec3(0.1, 0, 0)))
-    with pytest.raises(UnsupportedForceError, match="LocalCoordinatesSite"):
+    s.setVirtualSite(3, mm.SymmetrySite(0, mm.Vec3(1, 0, 0), mm.Vec3(0, 1, 0), mm.Vec3(0, 0, 1),
+                                        mm.Vec3(0.1, 0, 0), False))
+    with pytest.raises(UnsupportedForceError, match="SymmetrySite"):
         sponge.from_openmm(s, pos)
 
 

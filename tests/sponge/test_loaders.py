@@ -80,3 +80,18 @@ def test_harmonic_torsion_expressions(expr, names, factor, wrap):
 def test_unknown_expressions_raise(expr):
     with pytest.raises(UnsupportedExpressionError, match=r"energy|expression|name"):
         parse_harmonic_torsion(expr, ["k", "theta0"])
+
+
+def test_load_pdb_tip5p_water_box_local_coordinate_sites():
+    """OpenMM's TIP5P box: two LocalCoordinatesSite lone pairs per water, PME."""
+    from .openmm_reference import openmm_path
+
+    path = openmm_path("tip5p.pdb")
+    system, state = sponge.load_pdb(path, forcefield=("tip5p.xml",), nonbonded="PME",
+                                    cutoff=0.9, constraints=None)
+    n_water = system.n_atoms // 5
+    assert len(system.virtual_sites) == 2 * n_water
+    pdb = app.PDBFile(path)
+    omm = app.ForceField("tip5p.xml").createSystem(
+        pdb.topology, nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
+    compare_with_openmm(omm, system, state, force_atol=1e-6)
