@@ -14,6 +14,7 @@ SPONGE's ``fscanf``; units Angstrom, kcal/mol, rad, amu; charges times
 ``_bond.txt``              ``n``, n lines ``i j k r0``; E = k (r - r0)^2
 ``_angle.txt``             ``n``, n lines ``i j l k theta0``; E = k (theta - theta0)^2
 ``_dihedral.txt``          ``n``, lines ``i j l m periodicity k phase``; E = k (1 + cos(n phi - ph))
+``_improper_dihedral.txt`` ``n``, lines ``i j l m k phi0``; E = k w(phi - phi0)^2, w: wrap to +-pi
 ``_nb14.txt``              ``n``, n lines ``i j lj_scale coulomb_scale``
 ``_exclude.txt``           ``N total``, N lines ``count j1 j2 ...``
 ``_cmap.txt``              ``n ntypes``, per type ``resolution`` and res*res energies
@@ -40,7 +41,7 @@ from sponge.system import System
 
 KCAL = 4.184
 CHARGE_SCALE = 18.2223
-_FORCE_FILES_UNSUPPORTED = ("improper_dihedral", "urey_bradley", "virtual_atom", "LJ_soft_core")
+_FORCE_FILES_UNSUPPORTED = ("urey_bradley", "virtual_atom", "LJ_soft_core", "nb14_extra")
 
 
 class _Tokens:
@@ -188,17 +189,27 @@ def read_native(prefix_or_dir) -> dict:
         m = _count_header(tok, None, f"{kind} entries")
         idx = np.zeros((m, n_idx), np.int64)
         val = np.zeros((m, n_val))
+        lines = np.zeros(m, np.int64)
         for e in range(m):
             for k in range(n_idx):
                 idx[e, k] = tok.atom(n, f"{kind} entry {e}")
+            lines[e] = tok.line()
             for k in range(n_val):
                 val[e, k] = tok.float(f"{names[k]} of {kind} entry {e}")
+        out[f"{kind}_lines"] = lines
         return idx, val
 
     out["bond"] = listed("bond", 2, 2, ("k", "r0"))
     out["angle"] = listed("angle", 3, 2, ("k", "theta0"))
     out["dihedral"] = listed("dihedral", 4, 3, ("periodicity", "k", "phase"))
+    out["improper_dihedral"] = listed("improper_dihedral", 4, 2, ("k", "phi0"))
     out["nb14"] = listed("nb14", 2, 2, ("LJ scale", "Coulomb scale"))
+    (_, dv) = out["dihedral"]
+    for e in range(len(dv)):
+        if dv[e, 0] != round(dv[e, 0]) or dv[e, 0] == 0:
+            raise InputFileError(path("dihedral"), int(out["dihedral_lines"][e]),
+                                 f"dihedral entry {e}: periodicity {dv[e, 0]:g} must be a "
+                                 "non-zero integer")
 
     excl = []
     if path("exclude").exists():
@@ -300,8 +311,19 @@ def native_to_openmm(data: dict, nonbonded: str = "PME", cutoff: float = 1.0,
     (di, dv) = data["dihedral"]
     f = mm.PeriodicTorsionForce()
     for (i, j, m, l), (per, k, ph) in zip(di, dv, strict=True):
-        f.addTorsion(int(i), int(j), int(m), int(l), int(per), ph, k * KCAL)
+        # SPONGE allows n < 0: cos(n phi - ph) = cos(|n| phi + ph)
+        sign = 1 if per > 0 else -1
+        f.addTorsion(int(i), int(j), int(m), int(l), int(abs(per)), sign * ph, k * KCAL)
     omm.addForce(f)
+    (ii, iv) = data["improper_dihedral"]
+    if len(ii):
+        f = mm.CustomTorsionForce("k*dtheta^2; dtheta = theta - theta0 - 2*pi*floor((theta - "
+                                  f"theta0)/(2*pi) + 0.5); pi = {math.pi!r}")
+        f.addPerTorsionParameter("k")
+        f.addPerTorsionParameter("theta0")
+        for (i, j, m, l), (k, phi0) in zip(ii, iv, strict=True):
+            f.addTorsion(int(i), int(j), int(m), int(l), [k * KCAL, phi0])
+        omm.addForce(f)
     if len(data["cmap"]):
         f = mm.CMAPTorsionForce()
         for grid in data["cmap_maps"]:
