@@ -68,8 +68,9 @@ class VirtualSites:
         self._check("OutOfPlane", site, (p1, p2, p3))
         self._oop.append((site, p1, p2, p3, float(w12), float(w13), float(wcross)))
 
-    def add_local_coordinates(self, site, parents, origin_weights, x_weights, y_weights,
-                              local_position) -> None:
+    def add_local_coordinates(
+        self, site, parents, origin_weights, x_weights, y_weights, local_position
+    ) -> None:
         """Add a local-coordinates site (OpenMM's ``LocalCoordinatesSite``).
 
         Args:
@@ -83,8 +84,10 @@ class VirtualSites:
         self._check("LocalCoordinates", site, parents)
         w = np.array([origin_weights, x_weights, y_weights], dtype=np.float64).reshape(3, -1)
         if w.shape[1] != len(parents):
-            raise ValueError(f"LocalCoordinates virtual site {site}: {len(parents)} parents but "
-                             f"{w.shape[1]} weights")
+            raise ValueError(
+                f"LocalCoordinates virtual site {site}: {len(parents)} parents but "
+                f"{w.shape[1]} weights"
+            )
         lp = np.asarray(local_position, dtype=np.float64).reshape(3)
         self._local.append((int(site), parents, np.concatenate([w.ravel(), lp])))
 
@@ -106,14 +109,21 @@ class VirtualSites:
         out = []
         for k, items in groups.items():
             data = np.array([d for _, _, d in items])
-            out.append((np.array([s for s, _, _ in items], dtype=np.int64),
-                        np.array([p for _, p, _ in items], dtype=np.int64),
-                        data[:, :k], data[:, k:2 * k], data[:, 2 * k:3 * k], data[:, 3 * k:]))
+            out.append(
+                (
+                    np.array([s for s, _, _ in items], dtype=np.int64),
+                    np.array([p for _, p, _ in items], dtype=np.int64),
+                    data[:, :k],
+                    data[:, k : 2 * k],
+                    data[:, 2 * k : 3 * k],
+                    data[:, 3 * k :],
+                )
+            )
         return out
 
     @staticmethod
     def _local_frame(positions, parents, wo, wx, wy):
-        r = positions[parents]                         # (m, k, 3)
+        r = positions[parents]  # (m, k, 3)
         origin = np.einsum("mk,mkd->md", wo, r)
         xv = np.einsum("mk,mkd->md", wx, r)
         yv = np.einsum("mk,mkd->md", wy, r)
@@ -133,10 +143,14 @@ class VirtualSites:
             self._a3 = (a3[:, :4].astype(np.int64), a3[:, 4:])
             self._oo = (oo[:, :4].astype(np.int64), oo[:, 4:])
             sites = self.site_indices
-            parents = np.concatenate([self._a2[0][:, 1:].ravel(), self._a3[0][:, 1:].ravel(),
-                                      self._oo[0][:, 1:].ravel(),
-                                      np.array([p for _, ps, _ in self._local for p in ps],
-                                               dtype=np.int64)])
+            parents = np.concatenate(
+                [
+                    self._a2[0][:, 1:].ravel(),
+                    self._a3[0][:, 1:].ravel(),
+                    self._oo[0][:, 1:].ravel(),
+                    np.array([p for _, ps, _ in self._local for p in ps], dtype=np.int64),
+                ]
+            )
             self._chained = bool(np.isin(parents, sites).any())
             self._frozen = True
         return self._a2, self._a3, self._oo
@@ -160,22 +174,28 @@ class VirtualSites:
                 r13 = positions[p3] - positions[p1]
                 positions[s] = positions[p1] + a * r12 + b * r13 + c * np.cross(r12, r13)
             for site, parents, data in self._local:
-                self._place_local(positions, np.array([site]), np.array([parents]),
-                                  *self._split(data, len(parents)))
+                self._place_local(
+                    positions,
+                    np.array([site]),
+                    np.array([parents]),
+                    *self._split(data, len(parents)),
+                )
             return positions
         if len(i2):
-            positions[i2[:, 0]] = (w2[:, :1] * positions[i2[:, 1]]
-                                   + w2[:, 1:2] * positions[i2[:, 2]])
+            positions[i2[:, 0]] = w2[:, :1] * positions[i2[:, 1]] + w2[:, 1:2] * positions[i2[:, 2]]
         if len(i3):
-            positions[i3[:, 0]] = (w3[:, :1] * positions[i3[:, 1]]
-                                   + w3[:, 1:2] * positions[i3[:, 2]]
-                                   + w3[:, 2:3] * positions[i3[:, 3]])
+            positions[i3[:, 0]] = (
+                w3[:, :1] * positions[i3[:, 1]]
+                + w3[:, 1:2] * positions[i3[:, 2]]
+                + w3[:, 2:3] * positions[i3[:, 3]]
+            )
         if len(io):
             r1 = positions[io[:, 1]]
             r12 = positions[io[:, 2]] - r1
             r13 = positions[io[:, 3]] - r1
-            positions[io[:, 0]] = (r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13
-                                   + wo[:, 2:3] * np.cross(r12, r13))
+            positions[io[:, 0]] = (
+                r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13 + wo[:, 2:3] * np.cross(r12, r13)
+            )
         for sites, parents, lwo, lwx, lwy, lp in self._local_groups():
             self._place_local(positions, sites, parents, lwo, lwx, lwy, lp)
         return positions
@@ -183,7 +203,7 @@ class VirtualSites:
     @staticmethod
     def _split(data, k):
         d = data[None, :]
-        return d[:, :k], d[:, k:2 * k], d[:, 2 * k:3 * k], d[:, 3 * k:]
+        return d[:, :k], d[:, k : 2 * k], d[:, 2 * k : 3 * k], d[:, 3 * k :]
 
     def _place_local(self, positions, sites, parents, wo, wx, wy, lp):
         origin, _, _, ex, ey, ez, _, _ = self._local_frame(positions, parents, wo, wx, wy)
@@ -195,15 +215,18 @@ class VirtualSites:
         forces[sites] = 0.0
         lx, ly, lz = lp[:, :1], lp[:, 1:2], lp[:, 2:3]
 
-        def project(e, v):   # (I - e e^T) v
+        def project(e, v):  # (I - e e^T) v
             return v - e * np.sum(e * v, axis=1, keepdims=True)
 
         g = project(ez, ly * np.cross(ex, f) + lz * f) / nz
         fx = project(ex, lx * f - ly * np.cross(ez, f)) / nx + np.cross(yv, g)
         fy = np.cross(g, xv)
         for k in range(parents.shape[1]):
-            np.add.at(forces, parents[:, k],
-                      wo[:, k:k + 1] * f + wx[:, k:k + 1] * fx + wy[:, k:k + 1] * fy)
+            np.add.at(
+                forces,
+                parents[:, k],
+                wo[:, k : k + 1] * f + wx[:, k : k + 1] * fx + wy[:, k : k + 1] * fy,
+            )
 
     def distribute_forces(self, positions: np.ndarray, forces: np.ndarray) -> np.ndarray:
         """Move the forces on the sites onto their parents, in place; returns ``forces``.
@@ -218,8 +241,13 @@ class VirtualSites:
         # reverse order of placement so that chained sites pass force down correctly
         if self._chained:
             for site, parents, data in reversed(self._local):
-                self._spread_local(positions, forces, np.array([site]), np.array([parents]),
-                                   *self._split(data, len(parents)))
+                self._spread_local(
+                    positions,
+                    forces,
+                    np.array([site]),
+                    np.array([parents]),
+                    *self._split(data, len(parents)),
+                )
         else:
             for group in self._local_groups():
                 self._spread_local(positions, forces, *group)

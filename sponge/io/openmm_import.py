@@ -129,8 +129,10 @@ def _rb_torsion(force, index, ctx):
 def _custom_torsion(force, index, ctx):
     _check_pbc(force, index)
     names = [force.getPerTorsionParameterName(i) for i in range(force.getNumPerTorsionParameters())]
-    globals_ = {force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
-                for i in range(force.getNumGlobalParameters())}
+    globals_ = {
+        force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
+        for i in range(force.getNumGlobalParameters())
+    }
     try:
         form = parse_harmonic_torsion(force.getEnergyFunction(), names, globals_)
     except ValueError as exc:
@@ -144,8 +146,9 @@ def _custom_torsion(force, index, ctx):
         k[t] = form.factor * params[ik]
         t0[t] = params[it]
     name = _unique_name(ctx["terms"], "improper")
-    return [HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name,
-                                 dtype=ctx["dtype"])]
+    return [
+        HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name, dtype=ctx["dtype"])
+    ]
 
 
 def _cmap(force, index, ctx):
@@ -225,14 +228,21 @@ def _virtual_sites(omm_system, n: int) -> VirtualSites:
         elif isinstance(site, mm.ThreeParticleAverageSite):
             vs.add_three_particle_average(i, *p, *(site.getWeight(k) for k in range(3)))
         elif isinstance(site, mm.OutOfPlaneSite):
-            vs.add_out_of_plane(i, *p, site.getWeight12(), site.getWeight13(),
-                                site.getWeightCross())
+            vs.add_out_of_plane(
+                i, *p, site.getWeight12(), site.getWeight13(), site.getWeightCross()
+            )
         elif isinstance(site, mm.LocalCoordinatesSite):
-            vs.add_local_coordinates(i, p, site.getOriginWeights(), site.getXWeights(),
-                                     site.getYWeights(), _strip(site.getLocalPosition()))
+            vs.add_local_coordinates(
+                i,
+                p,
+                site.getOriginWeights(),
+                site.getXWeights(),
+                site.getYWeights(),
+                _strip(site.getLocalPosition()),
+            )
         else:
             kind = type(site).__name__
-            if kind == "VirtualSite":   # SWIG gives the base class for e.g. SymmetrySite
+            if kind == "VirtualSite":  # SWIG gives the base class for e.g. SymmetrySite
                 kind = "VirtualSite (a kind OpenMM's Python layer does not name, e.g. SymmetrySite)"
             raise UnsupportedForceError(
                 f"particle {i} is a {kind} virtual site; sponge supports "

@@ -137,6 +137,10 @@ def pair_kernel(
     ia = one / bx[0, 0]
     ib = one / bx[1, 1]
     ic = one / bx[2, 2]
+    lx = bx[0, 0]
+    ly = bx[1, 1]
+    lz = bx[2, 2]
+    triclinic = periodic and (box[1, 0] != 0.0 or box[2, 0] != 0.0 or box[2, 1] != 0.0)
     c6 = p.dtype.type(6.0)
     c12 = p.dtype.type(12.0)
     c10 = p.dtype.type(10.0)
@@ -172,7 +176,7 @@ def pair_kernel(
                 dx = p[j, 0] - xi
                 dy = p[j, 1] - yi
                 dz = p[j, 2] - zi
-                if periodic:
+                if triclinic:
                     s = np.rint(dz * ic)
                     dx -= s * bx[2, 0]
                     dy -= s * bx[2, 1]
@@ -182,6 +186,11 @@ def pair_kernel(
                     dy -= s * bx[1, 1]
                     s = np.rint(dx * ia)
                     dx -= s * bx[0, 0]
+                elif periodic:
+                    # rectangular box: three independent roundings
+                    dx -= np.rint(dx * ia) * lx
+                    dy -= np.rint(dy * ib) * ly
+                    dz -= np.rint(dz * ic) * lz
                 r2 = dx * dx + dy * dy + dz * dz
                 if r2 >= cut2:
                     continue

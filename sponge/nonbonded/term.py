@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import get_num_threads
+from numba import get_num_threads, njit
 
 from ..neighbor_list import NeighborList, check_box, exclusions_csr
 from .direct import (
@@ -429,17 +429,27 @@ class NonbondedTerm:
 def _all_pairs(n: int, exclusions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """CSR list of every pair ``i < j`` that is not excluded (for NoCutoff)."""
     ex_off, ex = exclusions_csr(n, exclusions)
-    counts = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        partners = ex[ex_off[i] : ex_off[i + 1]]
-        counts[i] = (n - 1 - i) - np.count_nonzero(partners > i)
+    return _all_pairs_kernel(n, ex_off, ex)
+
+
+@njit(cache=True)
+def _all_pairs_kernel(n: int, ex_off: np.ndarray, ex: np.ndarray) -> tuple:
     offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    nbr = np.empty(offsets[-1], dtype=np.int32)
     for i in range(n):
-        js = np.arange(i + 1, n)
-        partners = ex[ex_off[i] : ex_off[i + 1]]
-        if len(partners):
-            js = js[~np.isin(js, partners)]
-        nbr[offsets[i] : offsets[i + 1]] = js
+        above = 0
+        for k in range(ex_off[i], ex_off[i + 1]):
+            if ex[k] > i:
+                above += 1
+        offsets[i + 1] = offsets[i] + (n - 1 - i) - above
+    nbr = np.empty(offsets[n], dtype=np.int32)
+    for i in range(n):
+        pos = offsets[i]
+        k = ex_off[i]
+        for j in range(i + 1, n):
+            while k < ex_off[i + 1] and ex[k] < j:
+                k += 1
+            if k < ex_off[i + 1] and ex[k] == j:
+                continue
+            nbr[pos] = j
+            pos += 1
     return offsets, nbr
