@@ -25,6 +25,8 @@ must come after that parent (as OpenMM requires).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 
@@ -58,18 +60,28 @@ class VirtualSites:
         self._check("TwoParticleAverage", site, (p1, p2))
         self._avg2.append((site, p1, p2, float(w1), float(w2)))
 
-    def add_three_particle_average(self, site, p1, p2, p3, w1, w2, w3) -> None:
+    def add_three_particle_average(
+        self, site: int, p1: int, p2: int, p3: int, w1: float, w2: float, w3: float
+    ) -> None:
         """Add ``r_site = w1 r_p1 + w2 r_p2 + w3 r_p3``."""
         self._check("ThreeParticleAverage", site, (p1, p2, p3))
         self._avg3.append((site, p1, p2, p3, float(w1), float(w2), float(w3)))
 
-    def add_out_of_plane(self, site, p1, p2, p3, w12, w13, wcross) -> None:
+    def add_out_of_plane(
+        self, site: int, p1: int, p2: int, p3: int, w12: float, w13: float, wcross: float
+    ) -> None:
         """Add ``r_site = r1 + w12 (r2 - r1) + w13 (r3 - r1) + wc (r2 - r1) x (r3 - r1)``."""
         self._check("OutOfPlane", site, (p1, p2, p3))
         self._oop.append((site, p1, p2, p3, float(w12), float(w13), float(wcross)))
 
     def add_local_coordinates(
-        self, site, parents, origin_weights, x_weights, y_weights, local_position
+        self,
+        site: int,
+        parents: Sequence[int],
+        origin_weights: Sequence[float],
+        x_weights: Sequence[float],
+        y_weights: Sequence[float],
+        local_position: Sequence[float],
     ) -> None:
         """Add a local-coordinates site (OpenMM's ``LocalCoordinatesSite``).
 

@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from sponge.forces.base import ForceTermBase
 
@@ -117,7 +118,15 @@ class HarmonicBondTerm(ForceTermBase):
         0.2
     """
 
-    def __init__(self, n_atoms, indices, k, r0, name: str = "bond", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        r0: ArrayLike,
+        name: str = "bond",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 2, name, n_atoms)
@@ -143,7 +152,15 @@ class HarmonicAngleTerm(ForceTermBase):
         theta0: ``(n_angles,)`` rad.
     """
 
-    def __init__(self, n_atoms, indices, k, theta0, name: str = "angle", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        theta0: ArrayLike,
+        name: str = "angle",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 3, name, n_atoms)

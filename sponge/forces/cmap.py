@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 from scipy.interpolate import CubicSpline
 
 from sponge.forces.base import ForceTermBase
@@ -376,7 +377,15 @@ class CMAPTerm(ForceTermBase):
 
     name = "cmap"
 
-    def __init__(self, n_atoms, maps, map_index, indices, name="cmap", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        maps: list[ArrayLike],
+        map_index: ArrayLike,
+        indices: ArrayLike,
+        name: str = "cmap",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 8, name, n_atoms)

@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from sponge.forces.base import ForceTermBase
 from sponge.forces.bonded import _as_index
@@ -85,7 +86,16 @@ class PeriodicTorsionTerm(ForceTermBase):
         name: "torsion" (proper) or e.g. "improper" for Amber's periodic impropers.
     """
 
-    def __init__(self, n_atoms, indices, periodicity, k, phase, name="torsion", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        periodicity: ArrayLike,
+        k: ArrayLike,
+        phase: ArrayLike,
+        name: str = "torsion",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)
@@ -112,7 +122,14 @@ class RBTorsionTerm(ForceTermBase):
         coefficients: ``(n_torsions, 6)`` C_0..C_5, kJ/mol.
     """
 
-    def __init__(self, n_atoms, indices, coefficients, name="rb_torsion", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        coefficients: ArrayLike,
+        name: str = "rb_torsion",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)
@@ -140,7 +157,16 @@ class HarmonicImproperTerm(ForceTermBase):
             use); False evaluates the difference as is.
     """
 
-    def __init__(self, n_atoms, indices, k, phi0, wrap=True, name="improper", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        phi0: ArrayLike,
+        wrap: bool = True,
+        name: str = "improper",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)

@@ -126,7 +126,7 @@ def _resolve(prefix_or_dir) -> tuple[Path, str]:
     return p.parent, p.name
 
 
-def read_native(prefix_or_dir) -> dict:
+def read_native(prefix_or_dir: str | Path) -> dict:
     """Parse the native files into plain arrays (native units); see the module docstring."""
     folder, prefix = _resolve(prefix_or_dir)
 
@@ -460,7 +460,7 @@ def _element_from_mass(mass: float) -> str:
 
 
 def load_sponge(
-    prefix_or_dir,
+    prefix_or_dir: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     ewald_error_tolerance: float = 5e-4,

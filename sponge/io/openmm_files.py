@@ -77,8 +77,8 @@ def _wrap_openmm(path, what: str, fn):
 
 
 def load_amber(
-    parm7,
-    rst7,
+    parm7: str | Path,
+    rst7: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = None,
@@ -141,8 +141,8 @@ def load_amber(
 
 
 def load_pdb(
-    pdb,
-    forcefield=("amber14-all.xml", "amber14/tip3p.xml"),
+    pdb: str | Path,
+    forcefield: str | tuple[str, ...] = ("amber14-all.xml", "amber14/tip3p.xml"),
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = "HBonds",
@@ -209,8 +209,8 @@ def _residue_line(pdb, message: str) -> int | None:
 
 
 def load_gromacs(
-    top,
-    gro,
+    top: str | Path,
+    gro: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = None,

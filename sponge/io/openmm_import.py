@@ -15,6 +15,7 @@ default of no periodic wrapping (molecules must be whole).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -253,10 +254,10 @@ def _virtual_sites(omm_system, n: int) -> VirtualSites:
 
 
 def from_openmm(
-    openmm_system,
-    positions,
-    box=None,
-    topology=None,
+    openmm_system: Any,
+    positions: Any,
+    box: Any = None,
+    topology: Any = None,
     dtype: type = np.float64,
     skip_forces: tuple[str, ...] = (),
 ) -> tuple[System, State]:
