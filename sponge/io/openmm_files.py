@@ -72,8 +72,27 @@ def _wrap_openmm(path, what: str, fn):
         raise
     except Exception as exc:  # OpenMM raises bare Exception/ValueError/IndexError
         raise InputFileError(
-            path, None, f"OpenMM could not {what}: {type(exc).__name__}: {exc}"
+            path,
+            _quoted_line(path, str(exc)),
+            f"OpenMM could not {what}: {type(exc).__name__}: {exc}",
         ) from exc
+
+
+def _quoted_line(path, message: str) -> int | None:
+    """Line number of the file line an OpenMM message quotes ("... line: <text>"), if any."""
+    if "line:" not in message:
+        return None
+    quoted = message.rsplit("line:", 1)[1].strip()
+    if not quoted:
+        return None
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for k, line in enumerate(lines, start=1):
+        if line.strip() == quoted or (len(quoted) > 8 and quoted in line):
+            return k
+    return None
 
 
 def load_amber(

@@ -289,3 +289,13 @@ def test_native_zero_periodicity_names_line(tmp_path):
     p = _write(tmp_path, "T_dihedral.txt", ["2", "0 1 2 0 2 1.0 0.0", "1 0 2 1 0 1.0 0.0"])
     # atoms may repeat in this toy file; the periodicity check comes first
     _raises_at(p, 3, sponge.load_sponge, tmp_path / "T", nonbonded="NoCutoff")
+
+
+def test_gromacs_top_error_names_line(tmp_path):
+    top = (LOCAL_DATA / "tiny.top").read_text().splitlines()
+    k = next(i for i, s in enumerate(top) if s.strip().startswith("5  2  3  6  9"))
+    top[k] = "   5  2  3  6  7     0.0  0.627  3"     # function type 7 does not exist
+    p = _write(tmp_path, "bad.top", top)
+    msg = _raises_at(p, k + 1, sponge.load_gromacs, p, LOCAL_DATA / "tiny.gro",
+                     nonbonded="NoCutoff")
+    assert "dihedrals" in msg
