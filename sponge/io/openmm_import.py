@@ -196,7 +196,15 @@ def _cm_remover(force, index, ctx):
 
 
 def _barostat(force, index, ctx):
-    ctx["extras"]["barostat"] = force
+    """Barostats are not potentials: kept on ``system.barostat`` for the integrators."""
+    from openmm import unit
+
+    ctx["extras"]["barostat"] = {
+        "kind": type(force).__name__,
+        "pressure": float(force.getDefaultPressure().value_in_unit(unit.bar)),  # bar
+        "temperature": float(force.getDefaultTemperature().value_in_unit(unit.kelvin)),  # K
+        "frequency": int(force.getFrequency()),
+    }
     return []
 
 

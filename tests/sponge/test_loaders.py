@@ -95,3 +95,19 @@ def test_load_pdb_tip5p_water_box_local_coordinate_sites():
     omm = app.ForceField("tip5p.xml").createSystem(
         pdb.topology, nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
     compare_with_openmm(omm, system, state, force_atol=1e-6)
+
+
+def test_cm_remover_and_barostat_are_recorded_not_evaluated():
+    mm = pytest.importorskip("openmm")
+    s = mm.System()
+    for _ in range(2):
+        s.addParticle(12.0)
+    s.setDefaultPeriodicBoxVectors(mm.Vec3(2, 0, 0), mm.Vec3(0, 2, 0), mm.Vec3(0, 0, 2))
+    s.addForce(mm.CMMotionRemover(7))
+    s.addForce(mm.MonteCarloBarostat(1.5, 310.0, 30))
+    system, state = sponge.from_openmm(s, np.zeros((2, 3)))
+    assert system.terms == [] and system.remove_cm_motion and system.cm_motion_interval == 7
+    assert system.barostat == {"kind": "MonteCarloBarostat", "pressure": 1.5,
+                               "temperature": 310.0, "frequency": 30}
+    assert np.allclose(state.box, 2 * np.eye(3))
+    assert system.potential_energy(state) == 0.0
