@@ -46,14 +46,13 @@ def test_villin_amber14_tip3p_pme(villin):
     assert system.topology.residue_names[0] == villin.topology.residues().__next__().name
 
 
-def test_villin_amber19_cmap_bonded(villin):
-    """ff19SB: a second Amber force field, with CMAP (bonded terms; PME is covered above)."""
+def test_villin_amber19_cmap_pme(villin):
+    """ff19SB: a second Amber force field (with CMAP), whole system with PME."""
     omm = _from_pdb(villin, ("amber19-all.xml", "amber19/tip3p.xml"),
                     nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
-    skip = ("NonbondedForce",)
-    system, state = sponge.from_openmm(omm, villin.positions, skip_forces=skip)
-    assert [t.name for t in system.terms] == ["bond", "torsion", "cmap", "angle"]
-    compare_with_openmm(omm, system, state, force_atol=1e-8, skip=skip)
+    system, state = sponge.from_openmm(omm, villin.positions)
+    assert [t.name for t in system.terms] == ["bond", "nonbonded", "torsion", "cmap", "angle"]
+    compare_with_openmm(omm, system, state, force_atol=FORCE_ATOL)
 
 
 def test_villin_charmm36_bonded_terms(villin):
