@@ -18,17 +18,16 @@ from numba import njit
 from numpy.typing import ArrayLike
 
 from sponge.forces.base import ForceTermBase
+from sponge.forces.geometry import displacement
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _bond_kernel(pos, idx, k, r0, forces):
+def _bond_kernel(pos, idx, k, r0, box, periodic, forces):
     energy = 0.0
     for b in range(idx.shape[0]):
         i = idx[b, 0]
         j = idx[b, 1]
-        dx = pos[j, 0] - pos[i, 0]
-        dy = pos[j, 1] - pos[i, 1]
-        dz = pos[j, 2] - pos[i, 2]
+        dx, dy, dz = displacement(pos, i, j, box, periodic)
         r = math.sqrt(dx * dx + dy * dy + dz * dz)
         dr = r - r0[b]
         energy += 0.5 * k[b] * dr * dr
@@ -44,18 +43,14 @@ def _bond_kernel(pos, idx, k, r0, forces):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _angle_kernel(pos, idx, k, theta0, forces):
+def _angle_kernel(pos, idx, k, theta0, box, periodic, forces):
     energy = 0.0
     for a in range(idx.shape[0]):
         i = idx[a, 0]
         j = idx[a, 1]
         m = idx[a, 2]
-        ax = pos[i, 0] - pos[j, 0]
-        ay = pos[i, 1] - pos[j, 1]
-        az = pos[i, 2] - pos[j, 2]
-        bx = pos[m, 0] - pos[j, 0]
-        by = pos[m, 1] - pos[j, 1]
-        bz = pos[m, 2] - pos[j, 2]
+        ax, ay, az = displacement(pos, j, i, box, periodic)
+        bx, by, bz = displacement(pos, j, m, box, periodic)
         # angle from atan2(|a x b|, a.b): accurate near 0 and pi
         cx = ay * bz - az * by
         cy = az * bx - ax * bz
@@ -139,7 +134,8 @@ class HarmonicBondTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _bond_kernel(pos, self.indices, self.k, self.r0, forces), forces
+        box, periodic = self._box_args(box)
+        return _bond_kernel(pos, self.indices, self.k, self.r0, box, periodic, forces), forces
 
 
 class HarmonicAngleTerm(ForceTermBase):
@@ -173,4 +169,6 @@ class HarmonicAngleTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _angle_kernel(pos, self.indices, self.k, self.theta0, forces), forces
+        box, periodic = self._box_args(box)
+        e = _angle_kernel(pos, self.indices, self.k, self.theta0, box, periodic, forces)
+        return e, forces

@@ -331,7 +331,7 @@ def cmap_coefficients(energy: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, forces):
+def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, box, periodic, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi
     for t in range(idx.shape[0]):
@@ -340,8 +340,8 @@ def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, forces):
         delta = two_pi / size
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
         b1, b2, b3, b4 = idx[t, 4], idx[t, 5], idx[t, 6], idx[t, 7]
-        pa, ad0, ad1, ad2, ac0, ac1 = dihedral_vectors(pos, a1, a2, a3, a4)
-        pb, bd0, bd1, bd2, bc0, bc1 = dihedral_vectors(pos, b1, b2, b3, b4)
+        pa, ad0, ad1, ad2, ac0, ac1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
+        pb, bd0, bd1, bd2, bc0, bc1 = dihedral_vectors(pos, b1, b2, b3, b4, box, periodic)
         if pa < 0.0:
             pa += two_pi
         if pb < 0.0:
@@ -415,6 +415,7 @@ class CMAPTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
+        box, periodic = self._box_args(box)
         e = _cmap_kernel(
             pos,
             self.indices,
@@ -422,6 +423,8 @@ class CMAPTerm(ForceTermBase):
             self.map_offset,
             self.map_size,
             self.coefficients,
+            box,
+            periodic,
             forces,
         )
         return e, forces

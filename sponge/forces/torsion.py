@@ -25,11 +25,11 @@ from sponge.forces.geometry import add_torsion_forces, dihedral_vectors
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _periodic_kernel(pos, idx, n, k, phase, forces):
+def _periodic_kernel(pos, idx, n, k, phase, box, periodic, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         arg = n[t] * phi - phase[t]
         energy += k[t] * (1.0 + math.cos(arg))
         dedphi = -k[t] * n[t] * math.sin(arg)
@@ -38,11 +38,11 @@ def _periodic_kernel(pos, idx, n, k, phase, forces):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _rb_kernel(pos, idx, c, forces):
+def _rb_kernel(pos, idx, c, box, periodic, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         psi = phi - math.pi
         cp = math.cos(psi)
         sp = math.sin(psi)
@@ -60,12 +60,12 @@ def _rb_kernel(pos, idx, c, forces):
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def _improper_kernel(pos, idx, k, theta0, wrap, forces):
+def _improper_kernel(pos, idx, k, theta0, wrap, box, periodic, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         dphi = phi - theta0[t]
         if wrap:
             dphi -= two_pi * math.floor(dphi / two_pi + 0.5)
@@ -109,7 +109,10 @@ class PeriodicTorsionTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        e = _periodic_kernel(pos, self.indices, self.periodicity, self.k, self.phase, forces)
+        box, periodic = self._box_args(box)
+        e = _periodic_kernel(
+            pos, self.indices, self.periodicity, self.k, self.phase, box, periodic, forces
+        )
         return e, forces
 
 
@@ -141,7 +144,8 @@ class RBTorsionTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _rb_kernel(pos, self.indices, self.coefficients, forces), forces
+        box, periodic = self._box_args(box)
+        return _rb_kernel(pos, self.indices, self.coefficients, box, periodic, forces), forces
 
 
 class HarmonicImproperTerm(ForceTermBase):
@@ -180,5 +184,6 @@ class HarmonicImproperTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        e = _improper_kernel(pos, self.indices, self.k, self.phi0, self.wrap, forces)
+        box, periodic = self._box_args(box)
+        e = _improper_kernel(pos, self.indices, self.k, self.phi0, self.wrap, box, periodic, forces)
         return e, forces

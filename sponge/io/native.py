@@ -22,7 +22,8 @@ SPONGE's ``fscanf``; units Angstrom, kcal/mol, rad, amu; charges times
 ``_atom_name.txt`` etc.    names (optional)
 =========================  ===================================================
 
-The files are translated into an ``openmm.System`` (so that the nonbonded
+Bonded terms use the minimum image in a periodic box, as SPONGE does. The
+files are translated into an ``openmm.System`` (so that the nonbonded
 part goes through the same :class:`sponge.nonbonded.NonbondedTerm` as every
 other loader) and then through :func:`sponge.from_openmm`. Every parse error
 names the file and line.
@@ -398,6 +399,11 @@ def native_to_openmm(
     if nonbonded not in methods:
         raise ValueError(f"nonbonded must be one of {list(methods)}; got {nonbonded!r}")
     nb.setNonbondedMethod(methods[nonbonded])
+    # SPONGE takes every bonded difference vector by minimum image in a periodic box
+    periodic = nonbonded in ("CutoffPeriodic", "Ewald", "PME")
+    for f in omm.getForces():
+        if not isinstance(f, mm.NonbondedForce):
+            f.setUsesPeriodicBoundaryConditions(periodic)
     nb.setCutoffDistance(cutoff)
     nb.setEwaldErrorTolerance(ewald_error_tolerance)
     nb.setUseDispersionCorrection(bool(dispersion_correction))

@@ -8,8 +8,9 @@ translator raises :class:`UnsupportedForceError` naming its class and index.
 Term names (keys of ``System.energy_terms``): ``bond``, ``urey_bradley`` (a
 second HarmonicBondForce, as CHARMM emits), ``angle``, ``torsion``,
 ``rb_torsion``, ``improper`` (harmonic CustomTorsionForce), ``cmap``, and the
-nonbonded components (``lj``, ``coulomb``, ...). Bonded terms follow OpenMM's
-default of no periodic wrapping (molecules must be whole).
+nonbonded components (``lj``, ``coulomb``, ...). Bonded terms wrap their
+difference vectors (minimum image) exactly when the OpenMM force says
+``usesPeriodicBoundaryConditions()``; by default molecules must be whole.
 """
 
 from __future__ import annotations
@@ -58,16 +59,14 @@ def _unique_name(system_terms: list, base: str, alternates: tuple[str, ...] = ()
     return f"{base}_{k}"
 
 
-def _check_pbc(force, index: int) -> None:
-    if force.usesPeriodicBoundaryConditions():
-        raise UnsupportedForceError(
-            f"OpenMM force {index} ({type(force).__name__}) uses periodic boundary conditions "
-            "for bonded interactions; sponge evaluates bonded terms without wrapping"
-        )
+def _periodic(terms: list, force) -> list:
+    """OpenMM's ``usesPeriodicBoundaryConditions`` of a bonded force -> ``term.periodic``."""
+    for t in terms:
+        t.periodic = bool(force.usesPeriodicBoundaryConditions())
+    return terms
 
 
 def _harmonic_bond(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumBonds()
     idx, k, r0 = np.zeros((n, 2), np.int64), np.zeros(n), np.zeros(n)
     for b in range(n):
@@ -91,7 +90,6 @@ def _md_units():
 
 
 def _harmonic_angle(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumAngles()
     idx, k, t0 = np.zeros((n, 3), np.int64), np.zeros(n), np.zeros(n)
     for a in range(n):
@@ -104,7 +102,6 @@ def _harmonic_angle(force, index, ctx):
 
 
 def _periodic_torsion(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumTorsions()
     idx, per, k, ph = np.zeros((n, 4), np.int64), np.zeros(n), np.zeros(n), np.zeros(n)
     for t in range(n):
@@ -116,7 +113,6 @@ def _periodic_torsion(force, index, ctx):
 
 
 def _rb_torsion(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumTorsions()
     idx, c = np.zeros((n, 4), np.int64), np.zeros((n, 6))
     for t in range(n):
@@ -128,7 +124,6 @@ def _rb_torsion(force, index, ctx):
 
 
 def _custom_torsion(force, index, ctx):
-    _check_pbc(force, index)
     names = [force.getPerTorsionParameterName(i) for i in range(force.getNumPerTorsionParameters())]
     globals_ = {
         force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
@@ -153,7 +148,6 @@ def _custom_torsion(force, index, ctx):
 
 
 def _cmap(force, index, ctx):
-    _check_pbc(force, index)
     maps = []
     for m in range(force.getNumMaps()):
         size, energy = force.getMapParameters(m)
@@ -207,6 +201,15 @@ def _barostat(force, index, ctx):
     }
     return []
 
+
+_BONDED = (
+    "HarmonicBondForce",
+    "HarmonicAngleForce",
+    "PeriodicTorsionForce",
+    "RBTorsionForce",
+    "CustomTorsionForce",
+    "CMAPTorsionForce",
+)
 
 TRANSLATORS: dict[str, Callable] = {
     "HarmonicBondForce": _harmonic_bond,
@@ -308,7 +311,10 @@ def from_openmm(
                 f"cannot translate OpenMM force {index} ({cls}): no sponge term implements it; "
                 f"supported: {sorted(TRANSLATORS)}"
             )
-        ctx["terms"].extend(translate(force, index, ctx))
+        new_terms = translate(force, index, ctx)
+        if cls in _BONDED:
+            _periodic(new_terms, force)
+        ctx["terms"].extend(new_terms)
     masses = np.array([_val(openmm_system.getParticleMass(i)) for i in range(n)])
     charges = np.zeros(n)
     for force in openmm_system.getForces():

@@ -244,15 +244,6 @@ def test_gb_force_translated_or_named():
         assert len(system.terms) == 1
 
 
-def test_bonded_force_with_pbc_flag_is_refused():
-    f = mm.HarmonicBondForce()
-    f.addBond(0, 1, 0.1, 1000.0)
-    f.setUsesPeriodicBoundaryConditions(True)
-    s, pos = _tiny_openmm(f)
-    with pytest.raises(UnsupportedForceError, match="HarmonicBondForce"):
-        sponge.from_openmm(s, pos)
-
-
 def _sponge_phi(c):
     """The dihedral exactly as SPONGE's own torsion tests define it (independent formula)."""
     drij, drkj, drkl = c[0] - c[1], c[2] - c[1], c[2] - c[3]

@@ -111,3 +111,44 @@ def test_cm_remover_and_barostat_are_recorded_not_evaluated():
                                "temperature": 310.0, "frequency": 30}
     assert state.box is None   # no periodic force: OpenMM calls such a system non-periodic
     assert system.potential_energy(state) == 0.0
+
+
+def test_periodic_bonded_forces_match_openmm():
+    """Bonded forces with usesPeriodicBoundaryConditions: a molecule split across a
+    triclinic box (atoms moved by lattice vectors) gives OpenMM's energies and forces."""
+    mm = pytest.importorskip("openmm")
+    prmtop = app.AmberPrmtopFile(str(LOCAL_DATA / "ala2_vacuum.parm7"))
+    inpcrd = app.AmberInpcrdFile(str(LOCAL_DATA / "ala2_vacuum.rst7"))
+    omm = prmtop.createSystem(nonbondedMethod=app.NoCutoff)
+    for i in reversed(range(omm.getNumForces())):
+        if type(omm.getForce(i)).__name__ in ("NonbondedForce", "CMMotionRemover"):
+            omm.removeForce(i)
+    rng = np.random.default_rng(3)
+    rb = mm.RBTorsionForce()
+    rb.addTorsion(4, 6, 8, 14, *rng.normal(size=6))
+    omm.addForce(rb)
+    imp = mm.CustomTorsionForce("k*(theta-theta0)^2")
+    imp.addPerTorsionParameter("k")
+    imp.addPerTorsionParameter("theta0")
+    imp.addTorsion(6, 8, 14, 16, [30.0, 0.4])
+    omm.addForce(imp)
+    cmap = mm.CMAPTorsionForce()
+    cmap.addMap(24, list(rng.normal(size=24 * 24)))
+    cmap.addTorsion(0, 4, 6, 8, 14, 6, 8, 14, 16)
+    omm.addForce(cmap)
+    for f in omm.getForces():
+        f.setUsesPeriodicBoundaryConditions(True)
+    box = np.array([[2.5, 0.0, 0.0], [0.5, 2.4, 0.0], [-0.4, 0.6, 2.2]])
+    omm.setDefaultPeriodicBoxVectors(*(mm.Vec3(*v) for v in box))
+    pos = np.asarray(inpcrd.getPositions(asNumpy=True)._value)
+    pos -= pos.mean(axis=0)
+    shifts = rng.integers(-2, 3, size=(len(pos), 3))
+    pos = pos + shifts @ box                     # every atom in some other image
+    system, state = sponge.from_openmm(omm, pos)
+    assert all(t.periodic for t in system.terms)
+    assert np.allclose(state.box, box)
+    err, table = compare_with_openmm(omm, system, state, force_atol=1e-8)
+    assert all(abs(e) > 0 for e, _ in table.values())
+    # without the flag the split molecule is nonsense: the check can fail
+    system.term("bond").periodic = False
+    assert system.term("bond").energy(state.positions) > 1e3 * table["HarmonicBondForce[0]"][0]

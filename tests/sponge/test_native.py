@@ -123,11 +123,23 @@ def test_bonded_terms_by_plain_numpy(native):
     phi = _dihedral(*(x[di[:, k]] for k in range(4)))
     e_dih = np.sum(dv[:, 1] * (1 + np.cos(dv[:, 0] * phi - dv[:, 2])))
     pos = state.positions
-    assert system.term("bond").energy(pos) / 4.184 == pytest.approx(e_bond, rel=1e-10)
-    assert system.term("angle").energy(pos) / 4.184 == pytest.approx(e_angle, rel=1e-10)
-    assert system.term("torsion").energy(pos) / 4.184 == pytest.approx(e_dih, rel=1e-10)
+    assert system.term("bond").energy(pos, state.box) / 4.184 == pytest.approx(e_bond, rel=1e-10)
+    assert system.term("angle").energy(pos, state.box) / 4.184 == pytest.approx(e_angle, rel=1e-10)
+    assert system.term("torsion").energy(pos, state.box) / 4.184 == pytest.approx(e_dih, rel=1e-10)
 
 
 def test_native_sits_selection_files_are_ignored_not_fatal(native):
     system, _ = native
     assert system.native["prefix"] == "ALA"
+
+
+def test_bonded_terms_are_periodic_like_sponge(native):
+    """SPONGE wraps bonded vectors: shifting one atom by a box vector changes nothing."""
+    system, state = native
+    assert all(t.periodic for t in system.terms if t.name != "nonbonded")
+    pos = state.positions.copy()
+    pos[5] += state.box[1]
+    for name in ("bond", "angle", "torsion", "cmap"):
+        t = system.term(name)
+        assert t.energy(pos, state.box) == pytest.approx(t.energy(state.positions, state.box),
+                                                         rel=1e-12)
