@@ -29,6 +29,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "training", True)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -46,6 +47,19 @@ class Module:
         elif isinstance(value, Module):
             self._modules[name] = value
         object.__setattr__(self, name, value)
+
+    def register_buffer(self, name: str, value: Any) -> None:
+        """A non-trainable array saved in ``state_dict`` and moved by ``to()``
+        (e.g. descriptor scales); read and assign it as an attribute."""
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"{name!r} is already a parameter or sub-module")
+        self._buffers[name] = True
+        object.__setattr__(self, name, value)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        for mname, m in self.named_modules(prefix):
+            for bname in m._buffers:
+                yield (f"{mname}.{bname}" if mname else bname), getattr(m, bname)
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
@@ -111,6 +125,9 @@ class Module:
         for p in self.parameters():
             p.data = to_device(p.data, device)
             p.grad = None
+        for m in self.modules():
+            for b in m._buffers:
+                object.__setattr__(m, b, to_device(getattr(m, b), device))
         return self
 
     def astype(self, dtype: Any) -> Module:
@@ -120,8 +137,11 @@ class Module:
         return self
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameter arrays by name, copied to host numpy (saveable with ``np.savez``)."""
-        return {name: np.array(to_device(p.data, "cpu")) for name, p in self.named_parameters()}
+        """Parameter and buffer arrays by name, copied to host numpy (``np.savez``-able)."""
+        out = {name: np.array(to_device(p.data, "cpu")) for name, p in self.named_parameters()}
+        for name, b in self.named_buffers():
+            out[name] = np.array(to_device(b, "cpu"))
+        return out
 
     def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
         """Copy arrays into the parameters (same device and dtype as the parameters).
@@ -131,12 +151,26 @@ class Module:
             ValueError: a shape differs.
         """
         own = dict(self.named_parameters())
+        buffers = {}
+        for mname, m in self.named_modules():
+            for bname in m._buffers:
+                buffers[f"{mname}.{bname}" if mname else bname] = (m, bname)
         if strict:
-            missing = sorted(set(own) - set(state))
-            extra = sorted(set(state) - set(own))
+            missing = sorted((set(own) | set(buffers)) - set(state))
+            extra = sorted(set(state) - set(own) - set(buffers))
             if missing or extra:
                 raise KeyError(f"state_dict mismatch: missing {missing}, unexpected {extra}")
         for name, value in state.items():
+            if name in buffers:
+                m, bname = buffers[name]
+                old = getattr(m, bname)
+                arr = np.asarray(value)
+                if np.shape(old) != arr.shape:
+                    raise ValueError(f"buffer {name!r}: shape {arr.shape} in state, "
+                                     f"{np.shape(old)} here")
+                object.__setattr__(m, bname, to_device(arr, "cpu" if isinstance(old, np.ndarray)
+                                                       else "cuda"))
+                continue
             if name not in own:
                 continue
             p = own[name]

@@ -169,3 +169,24 @@ def test_cosine_schedule_warmup_and_floor():
     assert s(0) == pytest.approx(0.1)
     assert s(10) == pytest.approx(1.0)
     assert s(110) == pytest.approx(0.1)
+
+
+def test_buffers_saved_loaded_and_not_trained():
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 1, seed=0)
+            self.register_buffer("scale", np.array([2.0, 3.0]))
+
+        def forward(self, x):
+            return self.lin(x * self.scale)
+
+    a, b = Scaled(), Scaled()
+    b.scale = np.array([5.0, 5.0])
+    assert len(a.parameters()) == 2
+    sd = a.state_dict()
+    assert "scale" in sd
+    b.load_state_dict(sd)
+    np.testing.assert_array_equal(b.scale, [2.0, 3.0])
+    with pytest.raises(KeyError, match="scale"):
+        b.load_state_dict({k: v for k, v in sd.items() if k != "scale"})
