@@ -237,6 +237,16 @@ def _is_excluded(i: int, j: int, ex_off: np.ndarray, ex: np.ndarray) -> bool:
     return False
 
 
+@njit(cache=True, inline="always")
+def _gap(o: int, u: float, w: float) -> float:
+    """Distance from local coordinate ``u`` in [0, w) to the cell ``o`` cells away."""
+    if o > 0:
+        return o * w - u
+    if o < 0:
+        return u - (o + 1) * w
+    return 0.0
+
+
 @njit(cache=True, parallel=True)
 def _sorted_exclusions(ex_off: np.ndarray, ex: np.ndarray, order: np.ndarray) -> tuple:
     """Exclusion CSR re-indexed into cell-sorted order (partners sorted)."""
@@ -272,8 +282,15 @@ def _build(
     ex: np.ndarray,
     cap: int,
     reach: int,
+    frac: np.ndarray,
+    wperp: np.ndarray,
 ) -> tuple:
     """Half neighbour list in cell-sorted index space (all indices refer to ``xs``).
+
+    Cells farther from atom ``i`` than ``r_list`` are skipped using the gaps between
+    the atom and the cell along each fractional direction times the perpendicular
+    box widths ``wperp`` (sum of squares for rectangular grids, the largest gap for
+    triclinic ones: both are lower bounds of the true distance).
 
     Returns ``(counts, tmp)``: atom ``i`` holds ``counts[i]`` partners ``j > i`` in
     ``tmp[i, :counts[i]]``; a count above ``cap`` means the capacity was too small.
@@ -283,6 +300,8 @@ def _build(
     ia = 1.0 / box[0, 0]
     ib = 1.0 / box[1, 1]
     ic = 1.0 / box[2, 2]
+    rectangular = periodic and box[1, 0] == 0.0 and box[2, 0] == 0.0 and box[2, 1] == 0.0
+    orthogonal = rectangular or not periodic
     counts = np.zeros(n, dtype=np.int64)
     tmp = np.empty((n, cap), dtype=np.int32)
     for i in prange(n):
@@ -298,34 +317,58 @@ def _build(
         all_x = periodic and ncell[0] < span
         all_y = periodic and ncell[1] < span
         all_z = periodic and ncell[2] < span
+        cwx = wperp[0] / ncell[0]
+        cwy = wperp[1] / ncell[1]
+        cwz = wperp[2] / ncell[2]
+        ux = (frac[i, 0] * ncell[0] - cx) * cwx
+        uy = (frac[i, 1] * ncell[1] - cy) * cwy
+        uz = (frac[i, 2] * ncell[2] - cz) * cwz
         for ax in range(ncell[0] if all_x else span):
             gx = ax if all_x else cx + ax - reach
+            hx = 0.0
             if not all_x:
                 if periodic:
                     gx = gx % ncell[0]
                 elif gx < 0 or gx >= ncell[0]:
                     continue
+                hx = _gap(ax - reach, ux, cwx)
+                if hx * hx >= r2max:
+                    continue
             for ay in range(ncell[1] if all_y else span):
                 gy = ay if all_y else cy + ay - reach
+                hy = 0.0
                 if not all_y:
                     if periodic:
                         gy = gy % ncell[1]
                     elif gy < 0 or gy >= ncell[1]:
                         continue
+                    hy = _gap(ay - reach, uy, cwy)
+                hxy = hx * hx + hy * hy if orthogonal else max(hx * hx, hy * hy)
+                if hxy >= r2max:
+                    continue
                 for az in range(ncell[2] if all_z else span):
                     gz = az if all_z else cz + az - reach
+                    hz = 0.0
                     if not all_z:
                         if periodic:
                             gz = gz % ncell[2]
                         elif gz < 0 or gz >= ncell[2]:
                             continue
+                        hz = _gap(az - reach, uz, cwz)
+                    hxyz = hxy + hz * hz if orthogonal else max(hxy, hz * hz)
+                    if hxyz >= r2max:
+                        continue
                     g = (gx * ncell[1] + gy) * ncell[2] + gz
                     lo = max(cell_start[g], i + 1)
                     for j in range(lo, cell_start[g + 1]):
                         dx = xs[j, 0] - xi
                         dy = xs[j, 1] - yi
                         dz = xs[j, 2] - zi
-                        if periodic:
+                        if rectangular:
+                            dx -= np.rint(dx * ia) * box[0, 0]
+                            dy -= np.rint(dy * ib) * box[1, 1]
+                            dz -= np.rint(dz * ic) * box[2, 2]
+                        elif periodic:
                             sh = np.rint(dz * ic)
                             dx -= sh * box[2, 0]
                             dy -= sh * box[2, 1]
@@ -490,12 +533,15 @@ class NeighborList:
         s = _fractional(x, grid_box, self.periodic, origin)
         cell_of, start, order = _cell_sort(s, ncell)
         xs = np.ascontiguousarray(x[order])
+        frac_sorted = np.ascontiguousarray(s[order])
+        widths = np.ascontiguousarray(widths, dtype=np.float64)
         ex_off, ex = _sorted_exclusions(self._ex_off, self._ex, order)
         box_arr = grid_box if self.periodic else np.eye(3)
         cell_sorted = np.ascontiguousarray(cell_of[order])
         n_cells = int(np.prod(ncell))
         density = self.n_atoms / max(float(np.prod(widths)), 1e-12)
-        cap = int(1.3 * density * 2.0 * np.pi / 3.0 * r_list**3) + 32
+        # an atom early in cell order can hold nearly all its neighbours (j > i)
+        cap = int(1.3 * density * 4.0 * np.pi / 3.0 * r_list**3) + 32
         cap = min(cap, max(self.n_atoms, 1))
         while True:
             counts, tmp = _build(
@@ -510,6 +556,8 @@ class NeighborList:
                 ex,
                 cap,
                 reach,
+                frac_sorted,
+                widths,
             )
             worst = int(counts.max()) if self.n_atoms else 0
             if worst <= cap:

@@ -48,14 +48,16 @@ def chunk_bounds(offsets: np.ndarray, n_chunks: int) -> np.ndarray:
     return np.maximum.accumulate(b)
 
 
-def erfc_table(x_max: float, n_intervals: int = 4096) -> tuple[np.ndarray, float]:
+def erfc_table(x_max: float, n_intervals: int = 1024) -> tuple[np.ndarray, float]:
     """Cubic-Hermite tables of ``erfc(x)`` and ``erfc(x) + 2x exp(-x^2)/sqrt(pi)`` on [0, x_max].
 
     Returns:
         ``(table (n_intervals + 1, 8), 1/h)``: row ``k`` holds the power-basis
         coefficients ``a + b t + c t^2 + d t^3`` (``t`` in [0, 1)) of both functions
         on ``[k h, (k+1) h]``. The interpolation error bound h^4/384 max|f^(4)| is
-        below 1e-14 for the default size and ``x_max`` up to about 4.
+        about 1e-12 for the default size and ``x_max`` up to about 4 (villin: the
+        direct-space energy moves by 3e-13 relative against libm erfc); 1024
+        rows (64 KiB) stay in the L2 cache.
     """
     h = x_max / n_intervals
     x = np.arange(n_intervals + 2) * h
@@ -116,7 +118,8 @@ def pair_kernel(
         bounds: ``(n_chunks + 1,)`` row ranges handled by each parallel chunk.
         box: ``(3, 3)`` reduced box; used when ``periodic``.
         mode: 0 plain Coulomb, 1 reaction field, 2 Ewald real space (tabulated erfc).
-        cutoff: nm (``inf`` for none). switch_distance: nm, or < 0 for no switch.
+        cutoff: nm (a huge finite value for none: fastmath forbids inf).
+        switch_distance: nm, or < 0 for no switch.
         table, inv_h: from :func:`erfc_table` (mode 2).
         fbuf: ``(n_chunks, n, 3)`` scratch force buffers (overwritten), dtype of ``p``.
 

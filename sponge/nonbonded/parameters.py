@@ -71,7 +71,11 @@ def ewald_kmax(box: np.ndarray, alpha: float, tolerance: float) -> tuple[int, in
 
 
 def _switch_integral(r: float, rs: float, rc: float, sigma: float) -> float:
-    """Indefinite integral of 4 pi r^2 (LJ/(4 eps)) (S(r) - 1) used by OpenMM (its evalIntegral)."""
+    """OpenMM's closed-form antiderivative (``evalIntegral``) for the switched LJ tail.
+
+    ``I(rc) - I(rs)`` per unit epsilon is the switching-region contribution that
+    enters the dispersion-correction sum (``sum3`` in OpenMM's formula).
+    """
     a = 1.0 / (rc - rs)
     a2 = a * a
     a3 = a2 * a

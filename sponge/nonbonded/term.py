@@ -230,8 +230,16 @@ class NonbondedTerm:
     def _on_rebuild(self, order: np.ndarray) -> None:
         offsets = self._offsets if self.neighbor_list is None else self.neighbor_list.offsets
         self._order = order
-        self._bounds = chunk_bounds(offsets, self._n_chunks)
+        self._set_chunks(offsets)
         self._params_sorted = np.ascontiguousarray(self._params[order]).astype(self.dtype)
+
+    def _set_chunks(self, offsets: np.ndarray) -> None:
+        """One force buffer per numba thread; re-split when the thread count changes."""
+        n_threads = max(1, get_num_threads())
+        if n_threads != self._n_chunks:
+            self._n_chunks = n_threads
+            self._fbuf = np.zeros((n_threads, self.n_atoms, 3), dtype=self.dtype)
+        self._bounds = chunk_bounds(offsets, self._n_chunks)
 
     @classmethod
     def from_openmm(cls, force, box_vectors: np.ndarray | None = None, **kwargs) -> NonbondedTerm:
@@ -340,6 +348,9 @@ class NonbondedTerm:
             x, b if self.periodic else None
         ):
             self._on_rebuild(self.neighbor_list.order)
+        elif get_num_threads() != self._n_chunks:
+            offsets = self._offsets if self.neighbor_list is None else self.neighbor_list.offsets
+            self._set_chunks(offsets)
         return x, b
 
     def self_energy(self, box: np.ndarray) -> float:
@@ -364,7 +375,8 @@ class NonbondedTerm:
             "Ewald": MODE_EWALD,
             "PME": MODE_EWALD,
         }[self.method]
-        cutoff = math.inf if self.method == "NoCutoff" else self.cutoff
+        # finite stand-in for "no cutoff": the kernel runs with fastmath (no inf allowed)
+        cutoff = 1e150 if self.method == "NoCutoff" else self.cutoff
         sw = -1.0 if self.switch_distance is None else self.switch_distance
         pack(x, self._params_sorted, self._order, self._packed)
         e_lj, e_c = pair_kernel(

@@ -8,10 +8,12 @@ Coulomb direct space against OpenMM with all epsilons zeroed (force group 0),
 the reciprocal part against the reciprocal-space force group, and the
 dispersion correction against OpenMM with and without it.
 
-Measured (this machine): energies agree to ~1e-13 relative; max-abs force error
-~1e-10 kJ/mol/nm (cube) and ~1e-7 kJ/mol/nm (dodecahedron; forces up to 1.5e5);
-the PME reciprocal part agrees to ~1e-12 relative because the algorithm
-(order-5 B-splines, OpenMM's grid and moduli) is the same.
+Measured (this machine, relaxed systems, max |F| ~2e3 kJ/mol/nm): direct-space
+energies agree to <1e-13 relative in every method; the reciprocal group to
+<1e-14 (cube) and 1e-12 (dodecahedron) relative, because the algorithm (order-5
+B-splines, OpenMM's alpha, grid and moduli) is the same; max-abs force error
+5e-12 kJ/mol/nm (NoCutoff, reaction field), 3e-9 (Ewald/PME: tabulated erfc) and
+9e-8 (triclinic PME). The tests assert 1e-9 relative and 1e-6 kJ/mol/nm.
 """
 
 from __future__ import annotations
@@ -50,7 +52,10 @@ def _solvated(shape: str, padding: float):
     # relax the overlaps addSolvent leaves at the box faces (OpenMM CPU, a few steps)
     system = ff.createSystem(m.topology, nonbondedMethod=app.PME, nonbondedCutoff=0.9 * NM)
     ctx = openmm.Context(
-        system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("CPU")
+        system,
+        openmm.VerletIntegrator(0.001),
+        openmm.Platform.getPlatformByName("CPU"),
+        {"CpuThreads": "1"},  # deterministic
     )
     ctx.setPositions(m.positions)
     openmm.LocalEnergyMinimizer.minimize(ctx, 10.0, 50)
@@ -266,7 +271,8 @@ def test_float32_path_close_to_float64(cube):
     e32, f32 = NonbondedTerm.from_openmm(force, box, dtype=np.float32).energy_forces(pos, box)
     scale = sum(abs(v) for v in t64.energy_components(pos, box).values())
     assert abs(e32 - e64) < 1e-5 * scale
-    assert np.abs(f32 - f64).max() < 1e-4 * np.abs(f64).max()
+    # float32 pair forces: ~1e-4 of the largest force (single pair terms reach ~1e4 kJ/mol/nm)
+    assert np.abs(f32 - f64).max() < 5e-4 * np.abs(f64).max()
 
 
 def test_plain_constructor_two_ions_no_cutoff():
@@ -304,3 +310,61 @@ def test_unsupported_features_name_themselves(cube):
     term = NonbondedTerm.from_openmm(force, box)
     with pytest.raises(ValueError, match="twice the cutoff"):
         term.energy(np.zeros((force.getNumParticles(), 3)), box * 0.4)
+
+
+def test_thread_count_change_keeps_results(cube):
+    numba = pytest.importorskip("numba")
+    ff, m, box = cube
+    force, pos = nonbonded_force(ff, m, app.PME)
+    term = NonbondedTerm.from_openmm(force, box)
+    e0, f0 = term.energy_forces(pos, box)
+    n0 = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        e1, f1 = term.energy_forces(pos, box)
+    finally:
+        numba.set_num_threads(n0)
+    e2, f2 = term.energy_forces(pos, box)
+    assert e1 == pytest.approx(e0, rel=1e-12) and e2 == pytest.approx(e0, rel=1e-12)
+    np.testing.assert_allclose(f1, f0, atol=1e-9)
+    np.testing.assert_allclose(f2, f0, atol=1e-9)
+
+
+def test_verlet_list_reuse_matches_fresh_evaluation(cube):
+    """Along a random walk the kept / rebuilt list gives the energy of a fresh term."""
+    ff, m, box = cube
+    force, pos = nonbonded_force(ff, m, app.CutoffPeriodic)
+    term = NonbondedTerm.from_openmm(force, box, skin=0.1)
+    rng = np.random.default_rng(7)
+    x = pos.copy()
+    for _ in range(8):
+        x = x + rng.normal(scale=0.012, size=x.shape)
+        e, f = term.energy_forces(x, box)
+        e_new, f_new = NonbondedTerm.from_openmm(force, box).energy_forces(x, box)
+        assert e == pytest.approx(e_new, rel=1e-12)
+        np.testing.assert_allclose(f, f_new, atol=1e-8)
+    assert 1 < term.neighbor_list.n_builds < 8
+
+
+def test_net_charge_and_unwrapped_molecules(dodecahedron):
+    """Non-neutral PME (neutralising background) vs OpenMM; whole molecules moved by
+    lattice vectors (positions far outside the box) leave energy and forces unchanged."""
+    ff, m, box = dodecahedron
+    force, pos = nonbonded_force(ff, m, app.PME)
+    q, s, e = force.getParticleParameters(0)
+    force.setParticleParameters(0, q + 0.5 * unit.elementary_charge, s, e)
+    check_components(force, pos, box)
+    term = NonbondedTerm.from_openmm(force, box)
+    e0, f0 = term.energy_forces(pos, box)
+    rng = np.random.default_rng(11)
+    moved = pos.copy()
+    # whole molecules only: exceptions use no periodic images (OpenMM's default)
+    peptide = [a.index for r in m.topology.residues() if r.name != "HOH" for a in r.atoms()]
+    molecules = [peptide] + [
+        [a.index for a in r.atoms()] for r in m.topology.residues() if r.name == "HOH"
+    ]
+    for idx in molecules:
+        moved[idx] += rng.integers(-3, 4, size=3) @ box
+    e1, f1 = NonbondedTerm.from_openmm(force, box).energy_forces(moved, box)
+    assert e1 == pytest.approx(e0, rel=1e-10)
+    np.testing.assert_allclose(f1, f0, atol=1e-6)

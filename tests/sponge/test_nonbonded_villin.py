@@ -3,7 +3,8 @@
 The whole NonbondedForce against OpenMM's Reference platform: direct space to
 1e-9 relative, the reciprocal force group (PME + self + background) to 1e-9
 relative (same algorithm and grid), forces max-abs error below 1e-6 kJ/mol/nm
-(measured ~1e-11 with forces up to ~1e4 kJ/mol/nm).
+(measured 3.6e-9 with forces up to 2.7e3 kJ/mol/nm; energies 8e-14 direct,
+5e-14 reciprocal, relative).
 """
 
 from __future__ import annotations
