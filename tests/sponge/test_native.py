@@ -99,6 +99,8 @@ def test_equals_amber19_built_by_openmm(native):
            "NonbondedForce": ("nonbonded", 1e-3)}
     ours_f = system.term_forces(state)
     for i, f in enumerate(omm.getForces()):
+        if type(f).__name__ not in tol:   # CMMotionRemover
+            continue
         name, atol = tol[type(f).__name__]
         g = ctx.getState(getForces=True, groups={i}).getForces(asNumpy=True)._value
         err = np.abs(ours_f[name] - g).max()
