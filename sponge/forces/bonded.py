@@ -5,8 +5,10 @@
 
 (OpenMM's ``HarmonicBondForce`` / ``HarmonicAngleForce`` convention; Amber's
 ``k (r - r0)^2`` is converted at the I/O edge.) Urey-Bradley 1-3 springs are
-harmonic bonds; OpenMM emits them as a second ``HarmonicBondForce`` and they
-become a second :class:`HarmonicBondTerm` named ``"urey_bradley"``.
+harmonic bonds: inside the one bond term when OpenMM's ``charmm36.xml`` put
+them in the ``HarmonicBondForce``, or a second :class:`HarmonicBondTerm` named
+``"urey_bradley"`` when they come as a second ``HarmonicBondForce``
+(``CharmmPsfFile``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ this module maps each OpenMM force onto a sponge term, through a registry
 translator raises :class:`UnsupportedForceError` naming its class and index.
 
 Term names (keys of ``System.energy_terms``): ``bond``, ``urey_bradley`` (a
-second HarmonicBondForce, as CHARMM emits), ``angle``, ``torsion``,
+second HarmonicBondForce, as ``CharmmPsfFile`` emits; ``charmm36.xml`` puts its
+Urey-Bradley springs into the one bond force), ``angle``, ``torsion``,
 ``rb_torsion``, ``improper`` (harmonic CustomTorsionForce), ``cmap``, and the
 nonbonded components (``lj``, ``coulomb``, ...). Bonded terms wrap their
 difference vectors (minimum image) exactly when the OpenMM force says
