@@ -152,3 +152,23 @@ def test_periodic_bonded_forces_match_openmm():
     # without the flag the split molecule is nonsense: the check can fail
     system.term("bond").periodic = False
     assert system.term("bond").energy(state.positions) > 1e3 * table["HarmonicBondForce[0]"][0]
+
+
+def test_second_harmonic_bond_force_is_urey_bradley():
+    mm = pytest.importorskip("openmm")
+    s = mm.System()
+    for _ in range(3):
+        s.addParticle(12.0)
+    bonds, ub = mm.HarmonicBondForce(), mm.HarmonicBondForce()
+    bonds.addBond(0, 1, 0.15, 1000.0)
+    bonds.addBond(1, 2, 0.15, 1000.0)
+    ub.addBond(0, 2, 0.25, 500.0)
+    s.addForce(bonds)
+    s.addForce(ub)
+    pos = np.array([[0.0, 0.0, 0.0], [0.16, 0.0, 0.0], [0.2, 0.14, 0.0]])
+    system, state = sponge.from_openmm(s, pos)
+    terms = system.energy_terms(state)
+    assert set(terms) == {"bond", "urey_bradley"}
+    r13 = np.linalg.norm(pos[2] - pos[0])
+    assert terms["urey_bradley"] == pytest.approx(0.5 * 500.0 * (r13 - 0.25) ** 2, rel=1e-12)
+    compare_with_openmm(s, system, state, force_atol=1e-9)
