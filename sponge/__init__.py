@@ -1,10 +1,17 @@
 """sponge: molecular dynamics on numpy/numba.
 
 Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
-:func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`.
-Units: nm, ps, kJ/mol, amu, e.
+:func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`,
+and the force-term protocol :class:`ForceTerm`. Units: nm, ps, kJ/mol, amu, e.
+
+Example:
+    >>> import sponge
+    >>> system, state = sponge.load_amber("x.parm7", "x.rst7", nonbonded="PME")  # doctest: +SKIP
+    >>> system.energy_terms(state)      # {"bond": ..., "angle": ..., "lj": ..., ...} kJ/mol
+    >>> system.forces(state)            # (n_atoms, 3) kJ/mol/nm
 """
 
+from sponge.forces import ForceTerm, ForceTermBase
 from sponge.io import (
     InputFileError,
     UnsupportedForceError,
@@ -21,6 +28,8 @@ from sponge.virtual_sites import VirtualSites
 
 __all__ = [
     "Constraints",
+    "ForceTerm",
+    "ForceTermBase",
     "InputFileError",
     "State",
     "System",

@@ -77,8 +77,9 @@ class System:
     ) -> None:
         self.masses = np.asarray(masses, dtype=np.float64).reshape(-1)
         n = len(self.masses)
-        self.charges = (np.zeros(n) if charges is None
-                        else np.asarray(charges, dtype=np.float64).reshape(-1))
+        self.charges = (
+            np.zeros(n) if charges is None else np.asarray(charges, dtype=np.float64).reshape(-1)
+        )
         if len(self.charges) != n:
             raise ValueError(f"System: {len(self.charges)} charges for {n} particles")
         self.terms: list[ForceTerm] = list(terms or [])
@@ -157,6 +158,8 @@ class System:
         return out
 
     def __repr__(self) -> str:
-        return (f"System(n_atoms={self.n_atoms}, terms={[t.name for t in self.terms]}, "
-                f"constraints={len(self.constraints)}, virtual_sites={len(self.virtual_sites)}, "
-                f"periodic={self.box is not None})")
+        return (
+            f"System(n_atoms={self.n_atoms}, terms={[t.name for t in self.terms]}, "
+            f"constraints={len(self.constraints)}, virtual_sites={len(self.virtual_sites)}, "
+            f"periodic={self.box is not None})"
+        )

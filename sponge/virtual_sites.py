@@ -9,12 +9,23 @@ Kinds (OpenMM's definitions, nm):
     two-particle average:    r = w1 r1 + w2 r2
     three-particle average:  r = w1 r1 + w2 r2 + w3 r3           (TIP4P-Ew M site)
     out-of-plane:            r = r1 + w12 r12 + w13 r13 + wc (r12 x r13),  rij = rj - ri
+    local coordinates:       o = sum_i wo_i r_i, X = sum_i wx_i r_i, Y = sum_i wy_i r_i,
+                             ex = X/|X|, ez = (X x Y)/|X x Y|, ey = ez x ex,
+                             r = o + lx ex + ly ey + lz ez              (TIP5P, ...)
+
+For the local-coordinates kind the force ``f`` on the site reaches the parents
+through ``F_i = wo_i f + wx_i F_X + wy_i F_Y`` with (P_a = I - e_a e_a^T)
+
+    g   = P_z (ly (ex x f) + lz f) / |X x Y|
+    F_X = P_x (lx f - ly (ez x f)) / |X| + Y x g,     F_Y = g x X.
 
 Sites are processed in the order given; a site whose parent is itself a site
 must come after that parent (as OpenMM requires).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,6 +42,7 @@ class VirtualSites:
         self._avg2: list[tuple[int, int, int, float, float]] = []
         self._avg3: list[tuple[int, int, int, int, float, float, float]] = []
         self._oop: list[tuple[int, int, int, int, float, float, float]] = []
+        self._local: list[tuple[int, tuple[int, ...], np.ndarray]] = []
         self._frozen = False
 
     def _check(self, kind: str, site: int, parents) -> None:
@@ -48,25 +60,91 @@ class VirtualSites:
         self._check("TwoParticleAverage", site, (p1, p2))
         self._avg2.append((site, p1, p2, float(w1), float(w2)))
 
-    def add_three_particle_average(self, site, p1, p2, p3, w1, w2, w3) -> None:
+    def add_three_particle_average(
+        self, site: int, p1: int, p2: int, p3: int, w1: float, w2: float, w3: float
+    ) -> None:
         """Add ``r_site = w1 r_p1 + w2 r_p2 + w3 r_p3``."""
         self._check("ThreeParticleAverage", site, (p1, p2, p3))
         self._avg3.append((site, p1, p2, p3, float(w1), float(w2), float(w3)))
 
-    def add_out_of_plane(self, site, p1, p2, p3, w12, w13, wcross) -> None:
+    def add_out_of_plane(
+        self, site: int, p1: int, p2: int, p3: int, w12: float, w13: float, wcross: float
+    ) -> None:
         """Add ``r_site = r1 + w12 (r2 - r1) + w13 (r3 - r1) + wc (r2 - r1) x (r3 - r1)``."""
         self._check("OutOfPlane", site, (p1, p2, p3))
         self._oop.append((site, p1, p2, p3, float(w12), float(w13), float(wcross)))
 
+    def add_local_coordinates(
+        self,
+        site: int,
+        parents: Sequence[int],
+        origin_weights: Sequence[float],
+        x_weights: Sequence[float],
+        y_weights: Sequence[float],
+        local_position: Sequence[float],
+    ) -> None:
+        """Add a local-coordinates site (OpenMM's ``LocalCoordinatesSite``).
+
+        Args:
+            site: particle index of the site.
+            parents: ``(k,)`` parent particle indices.
+            origin_weights, x_weights, y_weights: ``(k,)`` weights (origin weights sum to 1,
+                x and y weights to 0).
+            local_position: ``(3,)`` position in the local frame, nm.
+        """
+        parents = tuple(int(p) for p in parents)
+        self._check("LocalCoordinates", site, parents)
+        w = np.array([origin_weights, x_weights, y_weights], dtype=np.float64).reshape(3, -1)
+        if w.shape[1] != len(parents):
+            raise ValueError(
+                f"LocalCoordinates virtual site {site}: {len(parents)} parents but "
+                f"{w.shape[1]} weights"
+            )
+        lp = np.asarray(local_position, dtype=np.float64).reshape(3)
+        self._local.append((int(site), parents, np.concatenate([w.ravel(), lp])))
+
     def __len__(self) -> int:
-        return len(self._avg2) + len(self._avg3) + len(self._oop)
+        return len(self._avg2) + len(self._avg3) + len(self._oop) + len(self._local)
 
     @property
     def site_indices(self) -> np.ndarray:
         """Indices of all virtual-site particles."""
         return np.array(
-            [s[0] for s in self._avg2 + self._avg3 + self._oop], dtype=np.int64
+            [s[0] for s in self._avg2 + self._avg3 + self._oop + self._local], dtype=np.int64
         )
+
+    def _local_groups(self):
+        """Local-coordinate sites grouped by parent count: (sites, parents, wo, wx, wy, lp)."""
+        groups = {}
+        for site, parents, data in self._local:
+            groups.setdefault(len(parents), []).append((site, parents, data))
+        out = []
+        for k, items in groups.items():
+            data = np.array([d for _, _, d in items])
+            out.append(
+                (
+                    np.array([s for s, _, _ in items], dtype=np.int64),
+                    np.array([p for _, p, _ in items], dtype=np.int64),
+                    data[:, :k],
+                    data[:, k : 2 * k],
+                    data[:, 2 * k : 3 * k],
+                    data[:, 3 * k :],
+                )
+            )
+        return out
+
+    @staticmethod
+    def _local_frame(positions, parents, wo, wx, wy):
+        r = positions[parents]  # (m, k, 3)
+        origin = np.einsum("mk,mkd->md", wo, r)
+        xv = np.einsum("mk,mkd->md", wx, r)
+        yv = np.einsum("mk,mkd->md", wy, r)
+        zv = np.cross(xv, yv)
+        nx = np.linalg.norm(xv, axis=1, keepdims=True)
+        nz = np.linalg.norm(zv, axis=1, keepdims=True)
+        ex, ez = xv / nx, zv / nz
+        ey = np.cross(ez, ex)
+        return origin, xv, yv, ex, ey, ez, nx, nz
 
     def _arrays(self):
         if not self._frozen:
@@ -77,8 +155,14 @@ class VirtualSites:
             self._a3 = (a3[:, :4].astype(np.int64), a3[:, 4:])
             self._oo = (oo[:, :4].astype(np.int64), oo[:, 4:])
             sites = self.site_indices
-            parents = np.concatenate([self._a2[0][:, 1:].ravel(), self._a3[0][:, 1:].ravel(),
-                                      self._oo[0][:, 1:].ravel()])
+            parents = np.concatenate(
+                [
+                    self._a2[0][:, 1:].ravel(),
+                    self._a3[0][:, 1:].ravel(),
+                    self._oo[0][:, 1:].ravel(),
+                    np.array([p for _, ps, _ in self._local for p in ps], dtype=np.int64),
+                ]
+            )
             self._chained = bool(np.isin(parents, sites).any())
             self._frozen = True
         return self._a2, self._a3, self._oo
@@ -101,21 +185,60 @@ class VirtualSites:
                 r12 = positions[p2] - positions[p1]
                 r13 = positions[p3] - positions[p1]
                 positions[s] = positions[p1] + a * r12 + b * r13 + c * np.cross(r12, r13)
+            for site, parents, data in self._local:
+                self._place_local(
+                    positions,
+                    np.array([site]),
+                    np.array([parents]),
+                    *self._split(data, len(parents)),
+                )
             return positions
         if len(i2):
-            positions[i2[:, 0]] = (w2[:, :1] * positions[i2[:, 1]]
-                                   + w2[:, 1:2] * positions[i2[:, 2]])
+            positions[i2[:, 0]] = w2[:, :1] * positions[i2[:, 1]] + w2[:, 1:2] * positions[i2[:, 2]]
         if len(i3):
-            positions[i3[:, 0]] = (w3[:, :1] * positions[i3[:, 1]]
-                                   + w3[:, 1:2] * positions[i3[:, 2]]
-                                   + w3[:, 2:3] * positions[i3[:, 3]])
+            positions[i3[:, 0]] = (
+                w3[:, :1] * positions[i3[:, 1]]
+                + w3[:, 1:2] * positions[i3[:, 2]]
+                + w3[:, 2:3] * positions[i3[:, 3]]
+            )
         if len(io):
             r1 = positions[io[:, 1]]
             r12 = positions[io[:, 2]] - r1
             r13 = positions[io[:, 3]] - r1
-            positions[io[:, 0]] = (r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13
-                                   + wo[:, 2:3] * np.cross(r12, r13))
+            positions[io[:, 0]] = (
+                r1 + wo[:, :1] * r12 + wo[:, 1:2] * r13 + wo[:, 2:3] * np.cross(r12, r13)
+            )
+        for sites, parents, lwo, lwx, lwy, lp in self._local_groups():
+            self._place_local(positions, sites, parents, lwo, lwx, lwy, lp)
         return positions
+
+    @staticmethod
+    def _split(data, k):
+        d = data[None, :]
+        return d[:, :k], d[:, k : 2 * k], d[:, 2 * k : 3 * k], d[:, 3 * k :]
+
+    def _place_local(self, positions, sites, parents, wo, wx, wy, lp):
+        origin, _, _, ex, ey, ez, _, _ = self._local_frame(positions, parents, wo, wx, wy)
+        positions[sites] = origin + lp[:, :1] * ex + lp[:, 1:2] * ey + lp[:, 2:3] * ez
+
+    def _spread_local(self, positions, forces, sites, parents, wo, wx, wy, lp):
+        _, xv, yv, ex, ey, ez, nx, nz = self._local_frame(positions, parents, wo, wx, wy)
+        f = forces[sites].copy()
+        forces[sites] = 0.0
+        lx, ly, lz = lp[:, :1], lp[:, 1:2], lp[:, 2:3]
+
+        def project(e, v):  # (I - e e^T) v
+            return v - e * np.sum(e * v, axis=1, keepdims=True)
+
+        g = project(ez, ly * np.cross(ex, f) + lz * f) / nz
+        fx = project(ex, lx * f - ly * np.cross(ez, f)) / nx + np.cross(yv, g)
+        fy = np.cross(g, xv)
+        for k in range(parents.shape[1]):
+            np.add.at(
+                forces,
+                parents[:, k],
+                wo[:, k : k + 1] * f + wx[:, k : k + 1] * fx + wy[:, k : k + 1] * fy,
+            )
 
     def distribute_forces(self, positions: np.ndarray, forces: np.ndarray) -> np.ndarray:
         """Move the forces on the sites onto their parents, in place; returns ``forces``.
@@ -128,6 +251,18 @@ class VirtualSites:
             return forces
         (i2, w2), (i3, w3), (io, wo) = self._arrays()
         # reverse order of placement so that chained sites pass force down correctly
+        if self._chained:
+            for site, parents, data in reversed(self._local):
+                self._spread_local(
+                    positions,
+                    forces,
+                    np.array([site]),
+                    np.array([parents]),
+                    *self._split(data, len(parents)),
+                )
+        else:
+            for group in self._local_groups():
+                self._spread_local(positions, forces, *group)
         for s, p1, p2, p3, a, b, c in reversed(self._oop):
             f = forces[s].copy()
             r12 = positions[p2] - positions[p1]

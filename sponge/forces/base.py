@@ -8,6 +8,10 @@ analysis. Terms are stateless between calls (no cached results).
 
 Every term is float64 by default; ``dtype=np.float32`` selects the fast path
 (positions and parameters in float32, energies accumulated in float64).
+
+Bonded terms follow OpenMM's default and do not wrap difference vectors;
+setting ``term.periodic = True`` (OpenMM's ``setUsesPeriodicBoundaryConditions``)
+applies the minimum image with the box passed to each call.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ class ForceTermBase:
     """
 
     name: str = "term"
+    periodic: bool = False
 
     def __init__(self, n_atoms: int, dtype: type = np.float64) -> None:
         if np.dtype(dtype) not in (np.dtype(np.float64), np.dtype(np.float32)):
@@ -64,6 +69,20 @@ class ForceTermBase:
                 f"{self.name}: positions must have shape ({self.n_atoms}, 3); got {pos.shape}"
             )
         return pos
+
+    def _box_args(self, box: np.ndarray | None) -> tuple[np.ndarray, bool]:
+        """(box as a (3, 3) array of self.dtype, periodic flag) for the kernels."""
+        if not self.periodic:
+            return np.zeros((3, 3), dtype=self.dtype), False
+        if box is None:
+            raise ValueError(f"{self.name}: periodic term evaluated without a box")
+        b = np.ascontiguousarray(box, dtype=self.dtype).reshape(3, 3)
+        if b[0, 1] != 0 or b[0, 2] != 0 or b[1, 2] != 0 or np.any(np.diag(b) <= 0):
+            raise ValueError(
+                f"{self.name}: box must be in OpenMM's reduced form (a along x, b in the xy "
+                f"plane, positive diagonal); got {b.tolist()}"
+            )
+        return b, True
 
     def _energy_forces(self, pos: np.ndarray, box: np.ndarray | None) -> tuple[float, np.ndarray]:
         raise NotImplementedError

@@ -5,8 +5,10 @@
 
 (OpenMM's ``HarmonicBondForce`` / ``HarmonicAngleForce`` convention; Amber's
 ``k (r - r0)^2`` is converted at the I/O edge.) Urey-Bradley 1-3 springs are
-harmonic bonds; OpenMM emits them as a second ``HarmonicBondForce`` and they
-become a second :class:`HarmonicBondTerm` named ``"urey_bradley"``.
+harmonic bonds: inside the one bond term when OpenMM's ``charmm36.xml`` put
+them in the ``HarmonicBondForce``, or a second :class:`HarmonicBondTerm` named
+``"urey_bradley"`` when they come as a second ``HarmonicBondForce``
+(``CharmmPsfFile``).
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from sponge.forces.base import ForceTermBase
+from sponge.forces.geometry import displacement
 
 
-@njit(cache=True)
-def _bond_kernel(pos, idx, k, r0, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _bond_kernel(pos, idx, k, r0, box, periodic, forces):
     energy = 0.0
     for b in range(idx.shape[0]):
         i = idx[b, 0]
         j = idx[b, 1]
-        dx = pos[j, 0] - pos[i, 0]
-        dy = pos[j, 1] - pos[i, 1]
-        dz = pos[j, 2] - pos[i, 2]
+        dx, dy, dz = displacement(pos, i, j, box, periodic)
         r = math.sqrt(dx * dx + dy * dy + dz * dz)
         dr = r - r0[b]
         energy += 0.5 * k[b] * dr * dr
@@ -42,19 +44,15 @@ def _bond_kernel(pos, idx, k, r0, forces):
     return energy
 
 
-@njit(cache=True)
-def _angle_kernel(pos, idx, k, theta0, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _angle_kernel(pos, idx, k, theta0, box, periodic, forces):
     energy = 0.0
     for a in range(idx.shape[0]):
         i = idx[a, 0]
         j = idx[a, 1]
         m = idx[a, 2]
-        ax = pos[i, 0] - pos[j, 0]
-        ay = pos[i, 1] - pos[j, 1]
-        az = pos[i, 2] - pos[j, 2]
-        bx = pos[m, 0] - pos[j, 0]
-        by = pos[m, 1] - pos[j, 1]
-        bz = pos[m, 2] - pos[j, 2]
+        ax, ay, az = displacement(pos, j, i, box, periodic)
+        bx, by, bz = displacement(pos, j, m, box, periodic)
         # angle from atan2(|a x b|, a.b): accurate near 0 and pi
         cx = ay * bz - az * by
         cy = az * bx - ax * bz
@@ -117,7 +115,15 @@ class HarmonicBondTerm(ForceTermBase):
         0.2
     """
 
-    def __init__(self, n_atoms, indices, k, r0, name: str = "bond", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        r0: ArrayLike,
+        name: str = "bond",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 2, name, n_atoms)
@@ -130,7 +136,8 @@ class HarmonicBondTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _bond_kernel(pos, self.indices, self.k, self.r0, forces), forces
+        box, periodic = self._box_args(box)
+        return _bond_kernel(pos, self.indices, self.k, self.r0, box, periodic, forces), forces
 
 
 class HarmonicAngleTerm(ForceTermBase):
@@ -143,7 +150,15 @@ class HarmonicAngleTerm(ForceTermBase):
         theta0: ``(n_angles,)`` rad.
     """
 
-    def __init__(self, n_atoms, indices, k, theta0, name: str = "angle", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        theta0: ArrayLike,
+        name: str = "angle",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 3, name, n_atoms)
@@ -156,4 +171,6 @@ class HarmonicAngleTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _angle_kernel(pos, self.indices, self.k, self.theta0, forces), forces
+        box, periodic = self._box_args(box)
+        e = _angle_kernel(pos, self.indices, self.k, self.theta0, box, periodic, forces)
+        return e, forces

@@ -17,31 +17,40 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 from scipy.interpolate import CubicSpline
 
 from sponge.forces.base import ForceTermBase
 from sponge.forces.bonded import _as_index
 from sponge.forces.geometry import add_torsion_forces, dihedral_vectors
 
+
 # Bicubic weight matrix (rows: coefficient index a*4+b; columns: the 16 corner values)
-_WT = np.array([
-    1, 0, -3, 2, 0, 0, 0, 0, -3, 0, 9, -6, 2, 0, -6, 4,
-    0, 0, 0, 0, 0, 0, 0, 0, 3, 0, -9, 6, -2, 0, 6, -4,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, -6, 0, 0, -6, 4,
-    0, 0, 3, -2, 0, 0, 0, 0, 0, 0, -9, 6, 0, 0, 6, -4,
-    0, 0, 0, 0, 1, 0, -3, 2, -2, 0, 6, -4, 1, 0, -3, 2,
-    0, 0, 0, 0, 0, 0, 0, 0, -1, 0, 3, -2, 1, 0, -3, 2,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -3, 2, 0, 0, 3, -2,
-    0, 0, 0, 0, 0, 0, 3, -2, 0, 0, -6, 4, 0, 0, 3, -2,
-    0, 1, -2, 1, 0, 0, 0, 0, 0, -3, 6, -3, 0, 2, -4, 2,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 3, -6, 3, 0, -2, 4, -2,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -3, 3, 0, 0, 2, -2,
-    0, 0, -1, 1, 0, 0, 0, 0, 0, 0, 3, -3, 0, 0, -2, 2,
-    0, 0, 0, 0, 0, 1, -2, 1, 0, -2, 4, -2, 0, 1, -2, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, -1, 2, -1, 0, 1, -2, 1,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, -1, 0, 0, -1, 1,
-    0, 0, 0, 0, 0, 0, -1, 1, 0, 0, 2, -2, 0, 0, -1, 1,
-], dtype=np.float64).reshape(16, 16)  # _WT[m, k]: weight of rhs[m] in coefficient k
+def _bicubic_weights() -> np.ndarray:
+    """Matrix W with ``coeff = rhs @ W`` for one bicubic patch.
+
+    ``rhs`` holds, at the corners (0,0), (1,0), (1,1), (0,1) of the unit patch,
+    the values f, then f_u, f_v and f_uv (16 numbers); ``coeff[a*4 + b]``
+    multiplies ``u^a v^b``. W is the inverse of the map coefficients -> corner
+    data, built here rather than tabulated.
+    """
+    corners = ((0, 0), (1, 0), (1, 1), (0, 1))
+    a_mat = np.zeros((16, 16))
+    for k, (u, v) in enumerate(corners):
+        for a in range(4):
+            for b in range(4):
+                col = a * 4 + b
+                a_mat[k, col] = u**a * v**b
+                if a:
+                    a_mat[4 + k, col] = a * u ** (a - 1) * v**b
+                if b:
+                    a_mat[8 + k, col] = b * u**a * v ** (b - 1)
+                if a and b:
+                    a_mat[12 + k, col] = a * b * u ** (a - 1) * v ** (b - 1)
+    return np.linalg.inv(a_mat).T
+
+
+_WT = _bicubic_weights()  # _WT[m, k]: weight of rhs[m] in coefficient k
 
 
 def _periodic_derivative(values: np.ndarray, axis: int) -> np.ndarray:
@@ -68,12 +77,12 @@ def cmap_coefficients(energy: np.ndarray) -> np.ndarray:
     size = e.shape[0]
     if e.shape != (size, size):
         raise ValueError(f"CMAP map must be square; got shape {e.shape}")
-    d1 = _periodic_derivative(e, axis=1)      # along phi (index i, fast)
-    d2 = _periodic_derivative(e, axis=0)      # along psi
+    d1 = _periodic_derivative(e, axis=1)  # along phi (index i, fast)
+    d2 = _periodic_derivative(e, axis=0)  # along psi
     d12 = _periodic_derivative(d2, axis=1)
     delta = 2 * np.pi / size
     i = np.arange(size)
-    ii, jj = np.meshgrid(i, i, indexing="xy")   # ii: phi index, jj: psi index; shape (psi, phi)
+    ii, jj = np.meshgrid(i, i, indexing="xy")  # ii: phi index, jj: psi index; shape (psi, phi)
     ni, nj = (ii + 1) % size, (jj + 1) % size
     corners = [(jj, ii), (jj, ni), (nj, ni), (nj, ii)]
     rhs = np.empty((size, size, 16))
@@ -82,12 +91,12 @@ def cmap_coefficients(energy: np.ndarray) -> np.ndarray:
         rhs[..., c + 4] = d1[a, b] * delta
         rhs[..., c + 8] = d2[a, b] * delta
         rhs[..., c + 12] = d12[a, b] * delta * delta
-    coeff = rhs @ _WT            # (psi, phi, 16): patch (t, s)
+    coeff = rhs @ _WT  # (psi, phi, 16): patch (t, s)
     return np.ascontiguousarray(coeff.reshape(size * size, 16))
 
 
-@njit(cache=True)
-def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, box, periodic, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi
     for t in range(idx.shape[0]):
@@ -96,8 +105,8 @@ def _cmap_kernel(pos, idx, map_index, map_offset, map_size, coeff, forces):
         delta = two_pi / size
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
         b1, b2, b3, b4 = idx[t, 4], idx[t, 5], idx[t, 6], idx[t, 7]
-        pa, ad0, ad1, ad2, ac0, ac1 = dihedral_vectors(pos, a1, a2, a3, a4)
-        pb, bd0, bd1, bd2, bc0, bc1 = dihedral_vectors(pos, b1, b2, b3, b4)
+        pa, ad0, ad1, ad2, ac0, ac1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
+        pb, bd0, bd1, bd2, bc0, bc1 = dihedral_vectors(pos, b1, b2, b3, b4, box, periodic)
         if pa < 0.0:
             pa += two_pi
         if pb < 0.0:
@@ -133,7 +142,15 @@ class CMAPTerm(ForceTermBase):
 
     name = "cmap"
 
-    def __init__(self, n_atoms, maps, map_index, indices, name="cmap", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        maps: list[ArrayLike],
+        map_index: ArrayLike,
+        indices: ArrayLike,
+        name: str = "cmap",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 8, name, n_atoms)
@@ -163,6 +180,16 @@ class CMAPTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        e = _cmap_kernel(pos, self.indices, self.map_index, self.map_offset, self.map_size,
-                         self.coefficients, forces)
+        box, periodic = self._box_args(box)
+        e = _cmap_kernel(
+            pos,
+            self.indices,
+            self.map_index,
+            self.map_offset,
+            self.map_size,
+            self.coefficients,
+            box,
+            periodic,
+            forces,
+        )
         return e, forces

@@ -31,14 +31,35 @@ def _step(x):
 
 
 _FUNCS = {
-    "sqrt": math.sqrt, "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos,
-    "tan": math.tan, "asin": math.asin, "acos": math.acos, "atan": math.atan,
-    "atan2": math.atan2, "sinh": math.sinh, "cosh": math.cosh, "tanh": math.tanh,
-    "erf": math.erf, "erfc": math.erfc, "step": _step, "delta": lambda x: 1.0 if x == 0 else 0.0,
-    "square": lambda x: x * x, "cube": lambda x: x ** 3, "recip": lambda x: 1.0 / x,
-    "min": min, "max": max, "abs": abs, "floor": math.floor, "ceil": math.ceil,
-    "sec": lambda x: 1 / math.cos(x), "csc": lambda x: 1 / math.sin(x),
-    "cot": lambda x: 1 / math.tan(x), "select": lambda x, a, b: a if x != 0 else b,
+    "sqrt": math.sqrt,
+    "exp": math.exp,
+    "log": math.log,
+    "sin": math.sin,
+    "cos": math.cos,
+    "tan": math.tan,
+    "asin": math.asin,
+    "acos": math.acos,
+    "atan": math.atan,
+    "atan2": math.atan2,
+    "sinh": math.sinh,
+    "cosh": math.cosh,
+    "tanh": math.tanh,
+    "erf": math.erf,
+    "erfc": math.erfc,
+    "step": _step,
+    "delta": lambda x: 1.0 if x == 0 else 0.0,
+    "square": lambda x: x * x,
+    "cube": lambda x: x**3,
+    "recip": lambda x: 1.0 / x,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "sec": lambda x: 1 / math.cos(x),
+    "csc": lambda x: 1 / math.sin(x),
+    "cot": lambda x: 1 / math.tan(x),
+    "select": lambda x, a, b: a if x != 0 else b,
 }
 _TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -125,8 +146,14 @@ def parse_harmonic_torsion(
             f"expression {expression!r} with per-torsion parameters {parameter_names}: "
             "only harmonic impropers k*(theta-theta0)^2 with two parameters are supported"
         )
-    probes = [(0.3, 1.7, 0.2), (-2.9, 2.5, 3.0), (3.0, 0.8, -3.0), (1.1, 2.2, -0.4),
-              (-0.7, 0.5, 2.9), (2.0, 1.3, -2.8)]
+    probes = [
+        (0.3, 1.7, 0.2),
+        (-2.9, 2.5, 3.0),
+        (3.0, 0.8, -3.0),
+        (1.1, 2.2, -0.4),
+        (-0.7, 0.5, 2.9),
+        (2.0, 1.3, -2.8),
+    ]
     for k_name, t_name in itertools.permutations(parameter_names, 2):
         values = []
         try:

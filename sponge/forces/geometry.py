@@ -10,6 +10,11 @@ angle: for atoms ``(a1, a2, a3, a4)``,
 
 and a torque ``dE/dphi`` is turned into Cartesian forces with the
 Blondel-Karplus expressions (no singularity at phi = 0, pi).
+
+Every difference vector goes through :func:`displacement`, which applies the
+minimum-image convention when ``periodic`` is true (box rows a, b, c in
+OpenMM's reduced triclinic form: a along x, b in the xy plane), as OpenMM does
+for bonded forces whose ``usesPeriodicBoundaryConditions()`` is set.
 """
 
 from __future__ import annotations
@@ -19,18 +24,31 @@ import math
 from numba import njit
 
 
-@njit(cache=True, inline="always")
-def dihedral_vectors(pos, a1, a2, a3, a4):
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def displacement(pos, i, j, box, periodic):
+    """``r_j - r_i`` (minimum image when ``periodic``), as three scalars."""
+    dx = pos[j, 0] - pos[i, 0]
+    dy = pos[j, 1] - pos[i, 1]
+    dz = pos[j, 2] - pos[i, 2]
+    if periodic:
+        s = math.floor(dz / box[2, 2] + 0.5)
+        dx -= s * box[2, 0]
+        dy -= s * box[2, 1]
+        dz -= s * box[2, 2]
+        s = math.floor(dy / box[1, 1] + 0.5)
+        dx -= s * box[1, 0]
+        dy -= s * box[1, 1]
+        s = math.floor(dx / box[0, 0] + 0.5)
+        dx -= s * box[0, 0]
+    return dx, dy, dz
+
+
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
+def dihedral_vectors(pos, a1, a2, a3, a4, box, periodic):
     """Return (phi, d0, d1, d2, c0, c1) as scalars/tuples; see module docstring."""
-    d0x = pos[a1, 0] - pos[a2, 0]
-    d0y = pos[a1, 1] - pos[a2, 1]
-    d0z = pos[a1, 2] - pos[a2, 2]
-    d1x = pos[a3, 0] - pos[a2, 0]
-    d1y = pos[a3, 1] - pos[a2, 1]
-    d1z = pos[a3, 2] - pos[a2, 2]
-    d2x = pos[a3, 0] - pos[a4, 0]
-    d2y = pos[a3, 1] - pos[a4, 1]
-    d2z = pos[a3, 2] - pos[a4, 2]
+    d0x, d0y, d0z = displacement(pos, a2, a1, box, periodic)
+    d1x, d1y, d1z = displacement(pos, a2, a3, box, periodic)
+    d2x, d2y, d2z = displacement(pos, a4, a3, box, periodic)
     c0x = d0y * d1z - d0z * d1y
     c0y = d0z * d1x - d0x * d1z
     c0z = d0x * d1y - d0y * d1x
@@ -44,7 +62,7 @@ def dihedral_vectors(pos, a1, a2, a3, a4):
     return phi, (d0x, d0y, d0z), (d1x, d1y, d1z), (d2x, d2y, d2z), (c0x, c0y, c0z), (c1x, c1y, c1z)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=True, error_model="numpy")
 def add_torsion_forces(forces, a1, a2, a3, a4, dedphi, d0, d1, d2, c0, c1):
     """Accumulate the forces of a torque ``dE/dphi`` (kJ/mol/rad) onto ``forces``."""
     n1sq = d1[0] * d1[0] + d1[1] * d1[1] + d1[2] * d1[2]

@@ -17,18 +17,19 @@ import math
 
 import numpy as np
 from numba import njit
+from numpy.typing import ArrayLike
 
 from sponge.forces.base import ForceTermBase
 from sponge.forces.bonded import _as_index
 from sponge.forces.geometry import add_torsion_forces, dihedral_vectors
 
 
-@njit(cache=True)
-def _periodic_kernel(pos, idx, n, k, phase, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _periodic_kernel(pos, idx, n, k, phase, box, periodic, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         arg = n[t] * phi - phase[t]
         energy += k[t] * (1.0 + math.cos(arg))
         dedphi = -k[t] * n[t] * math.sin(arg)
@@ -36,12 +37,12 @@ def _periodic_kernel(pos, idx, n, k, phase, forces):
     return energy
 
 
-@njit(cache=True)
-def _rb_kernel(pos, idx, c, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _rb_kernel(pos, idx, c, box, periodic, forces):
     energy = 0.0
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         psi = phi - math.pi
         cp = math.cos(psi)
         sp = math.sin(psi)
@@ -58,13 +59,13 @@ def _rb_kernel(pos, idx, c, forces):
     return energy
 
 
-@njit(cache=True)
-def _improper_kernel(pos, idx, k, theta0, wrap, forces):
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _improper_kernel(pos, idx, k, theta0, wrap, box, periodic, forces):
     energy = 0.0
     two_pi = 2.0 * math.pi
     for t in range(idx.shape[0]):
         a1, a2, a3, a4 = idx[t, 0], idx[t, 1], idx[t, 2], idx[t, 3]
-        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4)
+        phi, d0, d1, d2, c0, c1 = dihedral_vectors(pos, a1, a2, a3, a4, box, periodic)
         dphi = phi - theta0[t]
         if wrap:
             dphi -= two_pi * math.floor(dphi / two_pi + 0.5)
@@ -85,7 +86,16 @@ class PeriodicTorsionTerm(ForceTermBase):
         name: "torsion" (proper) or e.g. "improper" for Amber's periodic impropers.
     """
 
-    def __init__(self, n_atoms, indices, periodicity, k, phase, name="torsion", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        periodicity: ArrayLike,
+        k: ArrayLike,
+        phase: ArrayLike,
+        name: str = "torsion",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)
@@ -99,7 +109,10 @@ class PeriodicTorsionTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        e = _periodic_kernel(pos, self.indices, self.periodicity, self.k, self.phase, forces)
+        box, periodic = self._box_args(box)
+        e = _periodic_kernel(
+            pos, self.indices, self.periodicity, self.k, self.phase, box, periodic, forces
+        )
         return e, forces
 
 
@@ -112,7 +125,14 @@ class RBTorsionTerm(ForceTermBase):
         coefficients: ``(n_torsions, 6)`` C_0..C_5, kJ/mol.
     """
 
-    def __init__(self, n_atoms, indices, coefficients, name="rb_torsion", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        coefficients: ArrayLike,
+        name: str = "rb_torsion",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)
@@ -124,7 +144,8 @@ class RBTorsionTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        return _rb_kernel(pos, self.indices, self.coefficients, forces), forces
+        box, periodic = self._box_args(box)
+        return _rb_kernel(pos, self.indices, self.coefficients, box, periodic, forces), forces
 
 
 class HarmonicImproperTerm(ForceTermBase):
@@ -140,7 +161,16 @@ class HarmonicImproperTerm(ForceTermBase):
             use); False evaluates the difference as is.
     """
 
-    def __init__(self, n_atoms, indices, k, phi0, wrap=True, name="improper", dtype=np.float64):
+    def __init__(
+        self,
+        n_atoms: int,
+        indices: ArrayLike,
+        k: ArrayLike,
+        phi0: ArrayLike,
+        wrap: bool = True,
+        name: str = "improper",
+        dtype: type = np.float64,
+    ) -> None:
         super().__init__(n_atoms, dtype)
         self.name = name
         self.indices = _as_index(indices, 4, name, n_atoms)
@@ -154,5 +184,6 @@ class HarmonicImproperTerm(ForceTermBase):
         forces = np.zeros((self.n_atoms, 3), dtype=self.dtype)
         if len(self.indices) == 0:
             return 0.0, forces
-        e = _improper_kernel(pos, self.indices, self.k, self.phi0, self.wrap, forces)
+        box, periodic = self._box_args(box)
+        e = _improper_kernel(pos, self.indices, self.k, self.phi0, self.wrap, box, periodic, forces)
         return e, forces

@@ -14,6 +14,7 @@ SPONGE's ``fscanf``; units Angstrom, kcal/mol, rad, amu; charges times
 ``_bond.txt``              ``n``, n lines ``i j k r0``; E = k (r - r0)^2
 ``_angle.txt``             ``n``, n lines ``i j l k theta0``; E = k (theta - theta0)^2
 ``_dihedral.txt``          ``n``, lines ``i j l m periodicity k phase``; E = k (1 + cos(n phi - ph))
+``_improper_dihedral.txt`` ``n``, lines ``i j l m k phi0``; E = k w(phi - phi0)^2, w: wrap to +-pi
 ``_nb14.txt``              ``n``, n lines ``i j lj_scale coulomb_scale``
 ``_exclude.txt``           ``N total``, N lines ``count j1 j2 ...``
 ``_cmap.txt``              ``n ntypes``, per type ``resolution`` and res*res energies
@@ -21,7 +22,8 @@ SPONGE's ``fscanf``; units Angstrom, kcal/mol, rad, amu; charges times
 ``_atom_name.txt`` etc.    names (optional)
 =========================  ===================================================
 
-The files are translated into an ``openmm.System`` (so that the nonbonded
+Bonded terms use the minimum image in a periodic box, as SPONGE does. The
+files are translated into an ``openmm.System`` (so that the nonbonded
 part goes through the same :class:`sponge.nonbonded.NonbondedTerm` as every
 other loader) and then through :func:`sponge.from_openmm`. Every parse error
 names the file and line.
@@ -40,7 +42,7 @@ from sponge.system import System
 
 KCAL = 4.184
 CHARGE_SCALE = 18.2223
-_FORCE_FILES_UNSUPPORTED = ("improper_dihedral", "urey_bradley", "virtual_atom", "LJ_soft_core")
+_FORCE_FILES_UNSUPPORTED = ("urey_bradley", "virtual_atom", "LJ_soft_core", "nb14_extra")
 
 
 class _Tokens:
@@ -60,8 +62,11 @@ class _Tokens:
 
     def _next(self, what: str) -> tuple[str, int]:
         if self.pos >= len(self.tokens):
-            raise InputFileError(self.path, self.last_line,
-                                 f"unexpected end of file while reading {what} (truncated?)")
+            raise InputFileError(
+                self.path,
+                self.last_line,
+                f"unexpected end of file while reading {what} (truncated?)",
+            )
         tok = self.tokens[self.pos]
         self.pos += 1
         return tok
@@ -71,16 +76,18 @@ class _Tokens:
         try:
             return int(tok)
         except ValueError:
-            raise InputFileError(self.path, line, f"expected an integer ({what}), got {tok!r}") \
-                from None
+            raise InputFileError(
+                self.path, line, f"expected an integer ({what}), got {tok!r}"
+            ) from None
 
     def float(self, what: str) -> float:
         tok, line = self._next(what)
         try:
             value = float(tok)
         except ValueError:
-            raise InputFileError(self.path, line, f"expected a number ({what}), got {tok!r}") \
-                from None
+            raise InputFileError(
+                self.path, line, f"expected a number ({what}), got {tok!r}"
+            ) from None
         if not math.isfinite(value):
             raise InputFileError(self.path, line, f"non-finite value {tok!r} ({what})")
         return value
@@ -92,8 +99,9 @@ class _Tokens:
     def atom(self, n_atoms: int, what: str) -> int:
         value = self.int(what)
         if not 0 <= value < n_atoms:
-            raise InputFileError(self.path, self.line(),
-                                 f"atom index {value} out of range 0..{n_atoms - 1} ({what})")
+            raise InputFileError(
+                self.path, self.line(), f"atom index {value} out of range 0..{n_atoms - 1} ({what})"
+            )
         return value
 
 
@@ -119,7 +127,7 @@ def _resolve(prefix_or_dir) -> tuple[Path, str]:
     return p.parent, p.name
 
 
-def read_native(prefix_or_dir) -> dict:
+def read_native(prefix_or_dir: str | Path) -> dict:
     """Parse the native files into plain arrays (native units); see the module docstring."""
     folder, prefix = _resolve(prefix_or_dir)
 
@@ -128,8 +136,9 @@ def read_native(prefix_or_dir) -> dict:
 
     for kind in _FORCE_FILES_UNSUPPORTED:
         if path(kind).exists():
-            raise InputFileError(path(kind), None,
-                                 f"native {kind} terms are not supported by load_sponge yet")
+            raise InputFileError(
+                path(kind), None, f"native {kind} terms are not supported by load_sponge yet"
+            )
     if not path("coordinate").exists():
         raise FileNotFoundError(f"native input: {path('coordinate')} not found")
     out: dict = {"folder": folder, "prefix": prefix}
@@ -138,16 +147,18 @@ def read_native(prefix_or_dir) -> dict:
     n = _count_header(tok, None, "atoms")
     if len(tok.tokens) > 1 and tok.tokens[1][1] == 1:  # optional start time on line 1
         out["time"] = tok.float("start time")
-    out["coordinate"] = np.array([[tok.float(f"coordinate of atom {i}") for _ in range(3)]
-                                  for i in range(n)])
+    out["coordinate"] = np.array(
+        [[tok.float(f"coordinate of atom {i}") for _ in range(3)] for i in range(n)]
+    )
     out["box"] = np.array([tok.float("box length") for _ in range(3)])
     out["box_angles"] = np.array([tok.float("box angle") for _ in range(3)])
 
     if path("velocity").exists():
         tok = _Tokens(path("velocity"))
         _count_header(tok, n, "atoms")
-        out["velocity"] = np.array([[tok.float(f"velocity of atom {i}") for _ in range(3)]
-                                    for i in range(n)])
+        out["velocity"] = np.array(
+            [[tok.float(f"velocity of atom {i}") for _ in range(3)] for i in range(n)]
+        )
     for kind, default in (("mass", 20.0), ("charge", 0.0)):
         if path(kind).exists():
             tok = _Tokens(path(kind))
@@ -175,8 +186,9 @@ def read_native(prefix_or_dir) -> dict:
         for i in range(n):
             t = tok.int(f"LJ type of atom {i}")
             if not 0 <= t < ntypes:
-                raise InputFileError(tok.path, tok.line(),
-                                     f"LJ type {t} of atom {i} out of range 0..{ntypes - 1}")
+                raise InputFileError(
+                    tok.path, tok.line(), f"LJ type {t} of atom {i} out of range 0..{ntypes - 1}"
+                )
             types.append(t)
         out["lj_type"] = np.array(types, dtype=np.int64)
         out["lj_path"] = path("LJ")
@@ -188,17 +200,29 @@ def read_native(prefix_or_dir) -> dict:
         m = _count_header(tok, None, f"{kind} entries")
         idx = np.zeros((m, n_idx), np.int64)
         val = np.zeros((m, n_val))
+        lines = np.zeros(m, np.int64)
         for e in range(m):
             for k in range(n_idx):
                 idx[e, k] = tok.atom(n, f"{kind} entry {e}")
+            lines[e] = tok.line()
             for k in range(n_val):
                 val[e, k] = tok.float(f"{names[k]} of {kind} entry {e}")
+        out[f"{kind}_lines"] = lines
         return idx, val
 
     out["bond"] = listed("bond", 2, 2, ("k", "r0"))
     out["angle"] = listed("angle", 3, 2, ("k", "theta0"))
     out["dihedral"] = listed("dihedral", 4, 3, ("periodicity", "k", "phase"))
+    out["improper_dihedral"] = listed("improper_dihedral", 4, 2, ("k", "phi0"))
     out["nb14"] = listed("nb14", 2, 2, ("LJ scale", "Coulomb scale"))
+    (_, dv) = out["dihedral"]
+    for e in range(len(dv)):
+        if dv[e, 0] != round(dv[e, 0]) or dv[e, 0] == 0:
+            raise InputFileError(
+                path("dihedral"),
+                int(out["dihedral_lines"][e]),
+                f"dihedral entry {e}: periodicity {dv[e, 0]:g} must be a non-zero integer",
+            )
 
     excl = []
     if path("exclude").exists():
@@ -209,8 +233,9 @@ def read_native(prefix_or_dir) -> dict:
             c = tok.int(f"exclusion count of atom {i}")
             excl.extend((i, tok.atom(n, f"exclusion of atom {i}")) for _ in range(c))
         if len(excl) != total:
-            raise InputFileError(tok.path, 1, f"header says {total} exclusions, "
-                                 f"the lists hold {len(excl)}")
+            raise InputFileError(
+                tok.path, 1, f"header says {total} exclusions, the lists hold {len(excl)}"
+            )
     out["exclude"] = np.array(excl, dtype=np.int64).reshape(-1, 2)
 
     maps, cmaps = [], []
@@ -222,8 +247,11 @@ def read_native(prefix_or_dir) -> dict:
             res = tok.int(f"resolution of CMAP type {t}")
             if res < 2:
                 raise InputFileError(tok.path, tok.line(), f"bad CMAP resolution {res}")
-            maps.append(np.array([tok.float(f"CMAP type {t} grid value {k}")
-                                  for k in range(res * res)]).reshape(res, res))
+            maps.append(
+                np.array(
+                    [tok.float(f"CMAP type {t} grid value {k}") for k in range(res * res)]
+                ).reshape(res, res)
+            )
         for c in range(ncmap):
             atoms = [tok.atom(n, f"CMAP entry {c}") for _ in range(5)]
             t = tok.int(f"type of CMAP entry {c}")
@@ -244,8 +272,9 @@ def read_native(prefix_or_dir) -> dict:
         nres = tok.int("the number of residues")
         sizes = [tok.int(f"size of residue {r}") for r in range(nres)]
         if sum(sizes) != n:
-            raise InputFileError(tok.path, tok.line(), f"residue sizes sum to {sum(sizes)}, "
-                                 f"not {n} atoms")
+            raise InputFileError(
+                tok.path, tok.line(), f"residue sizes sum to {sum(sizes)}, not {n} atoms"
+            )
         names["residue_sizes"] = sizes
     out["names"] = names
     return out
@@ -263,20 +292,29 @@ def _lj_per_type(data: dict) -> tuple[np.ndarray, np.ndarray]:
     s = 0.5 * (sigma[:, None] + sigma[None, :]) * 10.0
     e = np.sqrt(eps[:, None] * eps[None, :]) / KCAL
     a_lb, b_lb = 4 * e * s**12, 4 * e * s**6
-    bad = ~(np.isclose(a, a_lb, rtol=2e-5, atol=1e-6 * a.max())
-            & np.isclose(b, b_lb, rtol=2e-5, atol=1e-6 * b.max()))
+    bad = ~(
+        np.isclose(a, a_lb, rtol=2e-5, atol=1e-6 * a.max())
+        & np.isclose(b, b_lb, rtol=2e-5, atol=1e-6 * b.max())
+    )
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise InputFileError(path, int(lines[i, j]),
-                             f"LJ pair of types {i},{j} (A={a[i, j]:g}, B={b[i, j]:g}) does not "
-                             "follow the Lorentz-Berthelot rule of the per-type parameters; "
-                             "pair-specific LJ (NBFIX) is not supported")
+        raise InputFileError(
+            path,
+            int(lines[i, j]),
+            f"LJ pair of types {i},{j} (A={a[i, j]:g}, B={b[i, j]:g}) does not "
+            "follow the Lorentz-Berthelot rule of the per-type parameters; "
+            "pair-specific LJ (NBFIX) is not supported",
+        )
     return sigma, eps
 
 
-def native_to_openmm(data: dict, nonbonded: str = "PME", cutoff: float = 1.0,
-                     ewald_error_tolerance: float = 5e-4,
-                     dispersion_correction: bool = True):
+def native_to_openmm(
+    data: dict,
+    nonbonded: str = "PME",
+    cutoff: float = 1.0,
+    ewald_error_tolerance: float = 5e-4,
+    dispersion_correction: bool = True,
+):
     """Build an ``openmm.System`` from :func:`read_native` data (OpenMM units)."""
     import openmm as mm
 
@@ -300,15 +338,31 @@ def native_to_openmm(data: dict, nonbonded: str = "PME", cutoff: float = 1.0,
     (di, dv) = data["dihedral"]
     f = mm.PeriodicTorsionForce()
     for (i, j, m, l), (per, k, ph) in zip(di, dv, strict=True):
-        f.addTorsion(int(i), int(j), int(m), int(l), int(per), ph, k * KCAL)
+        # SPONGE allows n < 0: cos(n phi - ph) = cos(|n| phi + ph)
+        sign = 1 if per > 0 else -1
+        f.addTorsion(int(i), int(j), int(m), int(l), int(abs(per)), sign * ph, k * KCAL)
     omm.addForce(f)
+    (ii, iv) = data["improper_dihedral"]
+    if len(ii):
+        f = mm.CustomTorsionForce(
+            "k*dtheta^2; dtheta = theta - theta0 - 2*pi*floor((theta - "
+            f"theta0)/(2*pi) + 0.5); pi = {math.pi!r}"
+        )
+        f.addPerTorsionParameter("k")
+        f.addPerTorsionParameter("theta0")
+        for (i, j, m, l), (k, phi0) in zip(ii, iv, strict=True):
+            f.addTorsion(int(i), int(j), int(m), int(l), [k * KCAL, phi0])
+        omm.addForce(f)
     if len(data["cmap"]):
         f = mm.CMAPTorsionForce()
         for grid in data["cmap_maps"]:
             size = grid.shape[0]
             h = size // 2
-            flat = [grid[(a + h) % size, (b + h) % size] * KCAL
-                    for b in range(size) for a in range(size)]
+            flat = [
+                grid[(a + h) % size, (b + h) % size] * KCAL
+                for b in range(size)
+                for a in range(size)
+            ]
             f.addMap(size, flat)
         for a, b, c, d, e, t in data["cmap"]:
             f.addTorsion(int(t), int(a), int(b), int(c), int(d), int(b), int(c), int(d), int(e))
@@ -327,14 +381,29 @@ def native_to_openmm(data: dict, nonbonded: str = "PME", cutoff: float = 1.0,
         nb.addException(int(i), int(j), 0.0, 0.1, 0.0, True)
     (ni, nv) = data["nb14"]
     for (i, j), (lj, ee) in zip(ni, nv, strict=True):
-        nb.addException(int(i), int(j), float(charges[i] * charges[j] * ee),
-                        float(0.5 * (sigma[i] + sigma[j])), float(np.sqrt(eps[i] * eps[j]) * lj),
-                        True)
-    methods = {"NoCutoff": nb.NoCutoff, "CutoffNonPeriodic": nb.CutoffNonPeriodic,
-               "CutoffPeriodic": nb.CutoffPeriodic, "Ewald": nb.Ewald, "PME": nb.PME}
+        nb.addException(
+            int(i),
+            int(j),
+            float(charges[i] * charges[j] * ee),
+            float(0.5 * (sigma[i] + sigma[j])),
+            float(np.sqrt(eps[i] * eps[j]) * lj),
+            True,
+        )
+    methods = {
+        "NoCutoff": nb.NoCutoff,
+        "CutoffNonPeriodic": nb.CutoffNonPeriodic,
+        "CutoffPeriodic": nb.CutoffPeriodic,
+        "Ewald": nb.Ewald,
+        "PME": nb.PME,
+    }
     if nonbonded not in methods:
         raise ValueError(f"nonbonded must be one of {list(methods)}; got {nonbonded!r}")
     nb.setNonbondedMethod(methods[nonbonded])
+    # SPONGE takes every bonded difference vector by minimum image in a periodic box
+    periodic = nonbonded in ("CutoffPeriodic", "Ewald", "PME")
+    for f in omm.getForces():
+        if not isinstance(f, mm.NonbondedForce):
+            f.setUsesPeriodicBoundaryConditions(periodic)
     nb.setCutoffDistance(cutoff)
     nb.setEwaldErrorTolerance(ewald_error_tolerance)
     nb.setUseDispersionCorrection(bool(dispersion_correction))
@@ -365,12 +434,31 @@ def _topology(data: dict):
     res_names = names.get("resname", ["RES"] * len(sizes))
     res_index = np.repeat(np.arange(len(sizes)), sizes)
     elements = [_element_from_mass(m) for m in data["mass"]]
-    return Topology(atom_names=list(atom_names[:n]), elements=elements,
-                    residue_index=res_index, residue_names=list(res_names[: len(sizes)]))
+    return Topology(
+        atom_names=list(atom_names[:n]),
+        elements=elements,
+        residue_index=res_index,
+        residue_names=list(res_names[: len(sizes)]),
+    )
 
 
-_ELEMENTS = {1: "H", 12: "C", 14: "N", 16: "O", 19: "F", 23: "Na", 31: "P", 32: "S", 35: "Cl",
-             39: "K", 40: "Ca", 24: "Mg", 65: "Zn", 80: "Br", 127: "I"}
+_ELEMENTS = {
+    1: "H",
+    12: "C",
+    14: "N",
+    16: "O",
+    19: "F",
+    23: "Na",
+    31: "P",
+    32: "S",
+    35: "Cl",
+    39: "K",
+    40: "Ca",
+    24: "Mg",
+    65: "Zn",
+    80: "Br",
+    127: "I",
+}
 
 
 def _element_from_mass(mass: float) -> str:
@@ -378,7 +466,7 @@ def _element_from_mass(mass: float) -> str:
 
 
 def load_sponge(
-    prefix_or_dir,
+    prefix_or_dir: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     ewald_error_tolerance: float = 5e-4,
@@ -404,8 +492,11 @@ def load_sponge(
 
     data = read_native(prefix_or_dir)
     omm = native_to_openmm(data, nonbonded, cutoff, ewald_error_tolerance, dispersion_correction)
-    box = None if nonbonded in ("NoCutoff", "CutoffNonPeriodic") else \
-        _box_vectors(data["box"], data["box_angles"]) / 10.0
+    box = (
+        None
+        if nonbonded in ("NoCutoff", "CutoffNonPeriodic")
+        else _box_vectors(data["box"], data["box_angles"]) / 10.0
+    )
     system, state = from_openmm(omm, data["coordinate"] / 10.0, box=box, dtype=dtype)
     system.topology = _topology(data)
     system.native = data

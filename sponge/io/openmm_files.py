@@ -33,8 +33,9 @@ _METHODS = ("NoCutoff", "CutoffNonPeriodic", "CutoffPeriodic", "Ewald", "PME", "
 _CONSTRAINTS = (None, "HBonds", "AllBonds", "HAngles")
 
 
-def _options(nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance,
-             switch_distance) -> dict:
+def _options(
+    nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance, switch_distance
+) -> dict:
     from openmm import app, unit
 
     if nonbonded not in _METHODS:
@@ -70,13 +71,33 @@ def _wrap_openmm(path, what: str, fn):
     except (FileNotFoundError, InputFileError):
         raise
     except Exception as exc:  # OpenMM raises bare Exception/ValueError/IndexError
-        raise InputFileError(path, None, f"OpenMM could not {what}: "
-                             f"{type(exc).__name__}: {exc}") from exc
+        raise InputFileError(
+            path,
+            _quoted_line(path, str(exc)),
+            f"OpenMM could not {what}: {type(exc).__name__}: {exc}",
+        ) from exc
+
+
+def _quoted_line(path, message: str) -> int | None:
+    """Line number of the file line an OpenMM message quotes ("... line: <text>"), if any."""
+    if "line:" not in message:
+        return None
+    quoted = message.rsplit("line:", 1)[1].strip()
+    if not quoted:
+        return None
+    try:
+        lines = Path(path).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for k, line in enumerate(lines, start=1):
+        if line.strip() == quoted or (len(quoted) > 8 and quoted in line):
+            return k
+    return None
 
 
 def load_amber(
-    parm7,
-    rst7,
+    parm7: str | Path,
+    rst7: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = None,
@@ -110,32 +131,37 @@ def load_amber(
     natom = int(sections["POINTERS"][0])
     validate_rst7(rst7, natom)
     prmtop = _wrap_openmm(parm7, "read the Amber topology", lambda: app.AmberPrmtopFile(str(parm7)))
-    inpcrd = _wrap_openmm(rst7, "read the Amber coordinates",
-                          lambda: app.AmberInpcrdFile(str(rst7)))
+    inpcrd = _wrap_openmm(
+        rst7, "read the Amber coordinates", lambda: app.AmberInpcrdFile(str(rst7))
+    )
     if nonbonded in ("NoCutoff", "CutoffNonPeriodic") or inpcrd.boxVectors is None:
         box = None
     else:
         box = inpcrd.boxVectors
-    opts = _options(nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance,
-                    switch_distance)
+    opts = _options(
+        nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance, switch_distance
+    )
     if implicit_solvent is not None:
         opts["implicitSolvent"] = getattr(app, implicit_solvent)
     if box is not None:
         prmtop.topology.setPeriodicBoxVectors(box)
-    omm = _wrap_openmm(parm7, "build a System from the Amber topology",
-                       lambda: prmtop.createSystem(**opts))
+    omm = _wrap_openmm(
+        parm7, "build a System from the Amber topology", lambda: prmtop.createSystem(**opts)
+    )
     _set_dispersion(omm, dispersion_correction)
-    system, state = from_openmm(omm, inpcrd.positions, box=box, topology=prmtop.topology,
-                                dtype=dtype)
+    system, state = from_openmm(
+        omm, inpcrd.positions, box=box, topology=prmtop.topology, dtype=dtype
+    )
     if inpcrd.velocities is not None:
-        state.velocities = np.asarray(inpcrd.velocities.value_in_unit(
-            unit.nanometer / unit.picosecond), dtype=np.float64)
+        state.velocities = np.asarray(
+            inpcrd.velocities.value_in_unit(unit.nanometer / unit.picosecond), dtype=np.float64
+        )
     return system, state
 
 
 def load_pdb(
-    pdb,
-    forcefield=("amber14-all.xml", "amber14/tip3p.xml"),
+    pdb: str | Path,
+    forcefield: str | tuple[str, ...] = ("amber14-all.xml", "amber14/tip3p.xml"),
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = "HBonds",
@@ -163,14 +189,17 @@ def load_pdb(
     if isinstance(forcefield, str):
         forcefield = (forcefield,)
     ff = app.ForceField(*forcefield)
-    opts = _options(nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance,
-                    switch_distance)
+    opts = _options(
+        nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance, switch_distance
+    )
     try:
         omm = ff.createSystem(pdbfile.topology, **opts)
     except ValueError as exc:
-        raise InputFileError(pdb, _residue_line(pdb, str(exc)),
-                             f"OpenMM could not parameterise the structure with "
-                             f"{list(forcefield)}: {exc}") from exc
+        raise InputFileError(
+            pdb,
+            _residue_line(pdb, str(exc)),
+            f"OpenMM could not parameterise the structure with {list(forcefield)}: {exc}",
+        ) from exc
     _set_dispersion(omm, dispersion_correction)
     box = pdbfile.topology.getPeriodicBoxVectors()
     if nonbonded in ("NoCutoff", "CutoffNonPeriodic"):
@@ -199,8 +228,8 @@ def _residue_line(pdb, message: str) -> int | None:
 
 
 def load_gromacs(
-    top,
-    gro,
+    top: str | Path,
+    gro: str | Path,
     nonbonded: str = "PME",
     cutoff: float = 1.0,
     constraints: str | None = None,
@@ -227,12 +256,15 @@ def load_gromacs(
     kwargs = {"periodicBoxVectors": box}
     if include_dir is not None:
         kwargs["includeDir"] = str(include_dir)
-    topfile = _wrap_openmm(top, "read the GROMACS topology",
-                           lambda: app.GromacsTopFile(str(top), **kwargs))
-    opts = _options(nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance,
-                    switch_distance)
-    omm = _wrap_openmm(top, "build a System from the GROMACS topology",
-                       lambda: topfile.createSystem(**opts))
+    topfile = _wrap_openmm(
+        top, "read the GROMACS topology", lambda: app.GromacsTopFile(str(top), **kwargs)
+    )
+    opts = _options(
+        nonbonded, cutoff, constraints, rigid_water, ewald_error_tolerance, switch_distance
+    )
+    omm = _wrap_openmm(
+        top, "build a System from the GROMACS topology", lambda: topfile.createSystem(**opts)
+    )
     _set_dispersion(omm, dispersion_correction)
     if nonbonded in ("NoCutoff", "CutoffNonPeriodic"):
         box = None

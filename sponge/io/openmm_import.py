@@ -6,15 +6,18 @@ this module maps each OpenMM force onto a sponge term, through a registry
 translator raises :class:`UnsupportedForceError` naming its class and index.
 
 Term names (keys of ``System.energy_terms``): ``bond``, ``urey_bradley`` (a
-second HarmonicBondForce, as CHARMM emits), ``angle``, ``torsion``,
+second HarmonicBondForce, as ``CharmmPsfFile`` emits; ``charmm36.xml`` puts its
+Urey-Bradley springs into the one bond force), ``angle``, ``torsion``,
 ``rb_torsion``, ``improper`` (harmonic CustomTorsionForce), ``cmap``, and the
-nonbonded components (``lj``, ``coulomb``, ...). Bonded terms follow OpenMM's
-default of no periodic wrapping (molecules must be whole).
+nonbonded components (``lj``, ``coulomb``, ...). Bonded terms wrap their
+difference vectors (minimum image) exactly when the OpenMM force says
+``usesPeriodicBoundaryConditions()``; by default molecules must be whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -57,16 +60,14 @@ def _unique_name(system_terms: list, base: str, alternates: tuple[str, ...] = ()
     return f"{base}_{k}"
 
 
-def _check_pbc(force, index: int) -> None:
-    if force.usesPeriodicBoundaryConditions():
-        raise UnsupportedForceError(
-            f"OpenMM force {index} ({type(force).__name__}) uses periodic boundary conditions "
-            "for bonded interactions; sponge evaluates bonded terms without wrapping"
-        )
+def _periodic(terms: list, force) -> list:
+    """OpenMM's ``usesPeriodicBoundaryConditions`` of a bonded force -> ``term.periodic``."""
+    for t in terms:
+        t.periodic = bool(force.usesPeriodicBoundaryConditions())
+    return terms
 
 
 def _harmonic_bond(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumBonds()
     idx, k, r0 = np.zeros((n, 2), np.int64), np.zeros(n), np.zeros(n)
     for b in range(n):
@@ -90,7 +91,6 @@ def _md_units():
 
 
 def _harmonic_angle(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumAngles()
     idx, k, t0 = np.zeros((n, 3), np.int64), np.zeros(n), np.zeros(n)
     for a in range(n):
@@ -103,7 +103,6 @@ def _harmonic_angle(force, index, ctx):
 
 
 def _periodic_torsion(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumTorsions()
     idx, per, k, ph = np.zeros((n, 4), np.int64), np.zeros(n), np.zeros(n), np.zeros(n)
     for t in range(n):
@@ -115,7 +114,6 @@ def _periodic_torsion(force, index, ctx):
 
 
 def _rb_torsion(force, index, ctx):
-    _check_pbc(force, index)
     n = force.getNumTorsions()
     idx, c = np.zeros((n, 4), np.int64), np.zeros((n, 6))
     for t in range(n):
@@ -127,10 +125,11 @@ def _rb_torsion(force, index, ctx):
 
 
 def _custom_torsion(force, index, ctx):
-    _check_pbc(force, index)
     names = [force.getPerTorsionParameterName(i) for i in range(force.getNumPerTorsionParameters())]
-    globals_ = {force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
-                for i in range(force.getNumGlobalParameters())}
+    globals_ = {
+        force.getGlobalParameterName(i): force.getGlobalParameterDefaultValue(i)
+        for i in range(force.getNumGlobalParameters())
+    }
     try:
         form = parse_harmonic_torsion(force.getEnergyFunction(), names, globals_)
     except ValueError as exc:
@@ -144,12 +143,12 @@ def _custom_torsion(force, index, ctx):
         k[t] = form.factor * params[ik]
         t0[t] = params[it]
     name = _unique_name(ctx["terms"], "improper")
-    return [HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name,
-                                 dtype=ctx["dtype"])]
+    return [
+        HarmonicImproperTerm(ctx["n"], idx, k, t0, wrap=form.wrap, name=name, dtype=ctx["dtype"])
+    ]
 
 
 def _cmap(force, index, ctx):
-    _check_pbc(force, index)
     maps = []
     for m in range(force.getNumMaps()):
         size, energy = force.getMapParameters(m)
@@ -171,7 +170,7 @@ def _nonbonded(force, index, ctx):
         raise UnsupportedForceError(
             f"OpenMM force {index} (NonbondedForce): sponge.nonbonded is not available"
         ) from None
-    return [NonbondedTerm.from_openmm(force, ctx["box"])]
+    return [NonbondedTerm.from_openmm(force, ctx["box"], dtype=ctx["dtype"])]
 
 
 def _gb(force, index, ctx):
@@ -192,9 +191,26 @@ def _cm_remover(force, index, ctx):
 
 
 def _barostat(force, index, ctx):
-    ctx["extras"]["barostat"] = force
+    """Barostats are not potentials: kept on ``system.barostat`` for the integrators."""
+    from openmm import unit
+
+    ctx["extras"]["barostat"] = {
+        "kind": type(force).__name__,
+        "pressure": float(force.getDefaultPressure().value_in_unit(unit.bar)),  # bar
+        "temperature": float(force.getDefaultTemperature().value_in_unit(unit.kelvin)),  # K
+        "frequency": int(force.getFrequency()),
+    }
     return []
 
+
+_BONDED = (
+    "HarmonicBondForce",
+    "HarmonicAngleForce",
+    "PeriodicTorsionForce",
+    "RBTorsionForce",
+    "CustomTorsionForce",
+    "CMAPTorsionForce",
+)
 
 TRANSLATORS: dict[str, Callable] = {
     "HarmonicBondForce": _harmonic_bond,
@@ -225,21 +241,35 @@ def _virtual_sites(omm_system, n: int) -> VirtualSites:
         elif isinstance(site, mm.ThreeParticleAverageSite):
             vs.add_three_particle_average(i, *p, *(site.getWeight(k) for k in range(3)))
         elif isinstance(site, mm.OutOfPlaneSite):
-            vs.add_out_of_plane(i, *p, site.getWeight12(), site.getWeight13(),
-                                site.getWeightCross())
+            vs.add_out_of_plane(
+                i, *p, site.getWeight12(), site.getWeight13(), site.getWeightCross()
+            )
+        elif isinstance(site, mm.LocalCoordinatesSite):
+            vs.add_local_coordinates(
+                i,
+                p,
+                site.getOriginWeights(),
+                site.getXWeights(),
+                site.getYWeights(),
+                _strip(site.getLocalPosition()),
+            )
         else:
+            kind = type(site).__name__
+            if kind == "VirtualSite":  # SWIG gives the base class for e.g. SymmetrySite
+                kind = "VirtualSite (a kind OpenMM's Python layer does not name, e.g. SymmetrySite)"
             raise UnsupportedForceError(
-                f"particle {i} is a {type(site).__name__} virtual site; sponge supports "
-                "TwoParticleAverageSite, ThreeParticleAverageSite and OutOfPlaneSite"
+                f"particle {i} is a {kind} virtual site; sponge supports "
+                "TwoParticleAverageSite, ThreeParticleAverageSite, OutOfPlaneSite and "
+                "LocalCoordinatesSite"
             )
     return vs
 
 
 def from_openmm(
-    openmm_system,
-    positions,
-    box=None,
-    topology=None,
+    openmm_system: Any,
+    positions: Any,
+    box: Any = None,
+    topology: Any = None,
     dtype: type = np.float64,
     skip_forces: tuple[str, ...] = (),
 ) -> tuple[System, State]:
@@ -251,7 +281,8 @@ def from_openmm(
         box: ``(3, 3)`` periodic box vectors nm (array or Quantity); default:
             the system's default box when it is periodic, else None.
         topology: optional ``openmm.app.Topology`` for atom/residue names.
-        dtype: float64 (default) or float32 for the bonded fast path.
+        dtype: float64 (default) or float32: the fast path of the bonded
+            kernels and of the nonbonded direct-space pair kernel.
         skip_forces: OpenMM force class names to leave out (debugging and
             term-by-term tests only; the System is then incomplete).
 
@@ -281,7 +312,10 @@ def from_openmm(
                 f"cannot translate OpenMM force {index} ({cls}): no sponge term implements it; "
                 f"supported: {sorted(TRANSLATORS)}"
             )
-        ctx["terms"].extend(translate(force, index, ctx))
+        new_terms = translate(force, index, ctx)
+        if cls in _BONDED:
+            _periodic(new_terms, force)
+        ctx["terms"].extend(new_terms)
     masses = np.array([_val(openmm_system.getParticleMass(i)) for i in range(n)])
     charges = np.zeros(n)
     for force in openmm_system.getForces():

@@ -78,13 +78,13 @@ def validate_parm7(path) -> dict[str, list]:
             raise InputFileError(path, n, "data before any %FLAG/%FORMAT header")
         per_line, kind, width = fmt
         if kind == "a":
-            sections[flag].extend(line[i:i + width] for i in range(0, len(line), width))
+            sections[flag].extend(line[i : i + width] for i in range(0, len(line), width))
             ends[flag] = n
             continue
         if len(line.rstrip()) > per_line * width:
             raise InputFileError(path, n, f"line longer than %FORMAT allows in section {flag}")
         for i in range(0, len(line.rstrip()), width):
-            field = line[i:i + width]
+            field = line[i : i + width]
             try:
                 sections[flag].append(_parse_field(field, kind))
             except ValueError:
@@ -95,18 +95,39 @@ def validate_parm7(path) -> dict[str, list]:
     if "POINTERS" not in sections or len(sections["POINTERS"]) < 12:
         raise InputFileError(path, len(lines), "missing or short POINTERS section")
     p = sections["POINTERS"]
-    natom, ntypes, nbonh, mbona, ntheth, mtheta, nphih, mphia = p[0], p[1], p[2], p[12], p[4], \
-        p[13], p[6], p[14]
+    natom, ntypes, nbonh, mbona, ntheth, mtheta, nphih, mphia = (
+        p[0],
+        p[1],
+        p[2],
+        p[12],
+        p[4],
+        p[13],
+        p[6],
+        p[14],
+    )
     nres, numbnd, numang, nptra = p[11], p[15], p[16], p[17]
     expected = {
-        "ATOM_NAME": natom, "CHARGE": natom, "MASS": natom, "ATOM_TYPE_INDEX": natom,
-        "NUMBER_EXCLUDED_ATOMS": natom, "RESIDUE_LABEL": nres, "RESIDUE_POINTER": nres,
-        "NONBONDED_PARM_INDEX": ntypes * ntypes, "BOND_FORCE_CONSTANT": numbnd,
-        "BOND_EQUIL_VALUE": numbnd, "ANGLE_FORCE_CONSTANT": numang, "ANGLE_EQUIL_VALUE": numang,
-        "DIHEDRAL_FORCE_CONSTANT": nptra, "DIHEDRAL_PERIODICITY": nptra, "DIHEDRAL_PHASE": nptra,
-        "BONDS_INC_HYDROGEN": 3 * nbonh, "BONDS_WITHOUT_HYDROGEN": 3 * mbona,
-        "ANGLES_INC_HYDROGEN": 4 * ntheth, "ANGLES_WITHOUT_HYDROGEN": 4 * mtheta,
-        "DIHEDRALS_INC_HYDROGEN": 5 * nphih, "DIHEDRALS_WITHOUT_HYDROGEN": 5 * mphia,
+        "ATOM_NAME": natom,
+        "CHARGE": natom,
+        "MASS": natom,
+        "ATOM_TYPE_INDEX": natom,
+        "NUMBER_EXCLUDED_ATOMS": natom,
+        "RESIDUE_LABEL": nres,
+        "RESIDUE_POINTER": nres,
+        "NONBONDED_PARM_INDEX": ntypes * ntypes,
+        "BOND_FORCE_CONSTANT": numbnd,
+        "BOND_EQUIL_VALUE": numbnd,
+        "ANGLE_FORCE_CONSTANT": numang,
+        "ANGLE_EQUIL_VALUE": numang,
+        "DIHEDRAL_FORCE_CONSTANT": nptra,
+        "DIHEDRAL_PERIODICITY": nptra,
+        "DIHEDRAL_PHASE": nptra,
+        "BONDS_INC_HYDROGEN": 3 * nbonh,
+        "BONDS_WITHOUT_HYDROGEN": 3 * mbona,
+        "ANGLES_INC_HYDROGEN": 4 * ntheth,
+        "ANGLES_WITHOUT_HYDROGEN": 4 * mtheta,
+        "DIHEDRALS_INC_HYDROGEN": 5 * nphih,
+        "DIHEDRALS_WITHOUT_HYDROGEN": 5 * mphia,
     }
     for name, count in expected.items():
         if name not in sections:
@@ -114,13 +135,17 @@ def validate_parm7(path) -> dict[str, list]:
         have = len(sections[name])
         if name in ("ATOM_NAME", "RESIDUE_LABEL"):
             if have < count:
-                raise InputFileError(path, ends[name],
-                                     f"section {name} has {have} entries; POINTERS says {count}")
+                raise InputFileError(
+                    path, ends[name], f"section {name} has {have} entries; POINTERS says {count}"
+                )
             continue
         if have != count:
-            raise InputFileError(path, ends[name],
-                                 f"section {name} has {have} entries; POINTERS says {count} "
-                                 "(file truncated or corrupted?)")
+            raise InputFileError(
+                path,
+                ends[name],
+                f"section {name} has {have} entries; POINTERS says {count} "
+                "(file truncated or corrupted?)",
+            )
     return sections
 
 
@@ -142,7 +167,7 @@ def validate_rst7(path, natom: int | None = None) -> None:
     for k, line in enumerate(lines[2:], start=3):
         text = line.rstrip()
         for i in range(0, len(text), 12):
-            field = text[i:i + 12]
+            field = text[i : i + 12]
             try:
                 values.append((k, float(field)))
             except ValueError:
@@ -154,9 +179,12 @@ def validate_rst7(path, natom: int | None = None) -> None:
         raise InputFileError(path, last, f"truncated: {len(values) // 3} of {n} coordinates")
     extra = len(values) - needed
     if extra not in (0, 3, 6, needed, needed + 3, needed + 6):
-        raise InputFileError(path, values[-1][0],
-                             f"{extra} numbers after the coordinates; expected velocities "
-                             "and/or a box line (truncated file?)")
+        raise InputFileError(
+            path,
+            values[-1][0],
+            f"{extra} numbers after the coordinates; expected velocities "
+            "and/or a box line (truncated file?)",
+        )
 
 
 def validate_pdb(path) -> None:
@@ -167,14 +195,21 @@ def validate_pdb(path) -> None:
         rec = line[:6]
         if rec in ("ATOM  ", "HETATM"):
             if len(line.rstrip()) < 54:
-                raise InputFileError(path, k, f"{rec.strip()} record too short "
-                                     "(coordinates end at column 54; truncated?)")
+                raise InputFileError(
+                    path,
+                    k,
+                    f"{rec.strip()} record too short (coordinates end at column 54; truncated?)",
+                )
             for a, b, axis in ((30, 38, "x"), (38, 46, "y"), (46, 54, "z")):
                 try:
                     float(line[a:b])
                 except ValueError:
-                    raise InputFileError(path, k, f"cannot read {axis} coordinate "
-                                         f"{line[a:b].strip()!r} (columns {a + 1}-{b})") from None
+                    raise InputFileError(
+                        path,
+                        k,
+                        f"cannot read {axis} coordinate "
+                        f"{line[a:b].strip()!r} (columns {a + 1}-{b})",
+                    ) from None
             n_atoms += 1
     if n_atoms == 0:
         raise InputFileError(path, None, "no ATOM/HETATM records")
@@ -191,15 +226,20 @@ def validate_gro(path) -> None:
         msg = f"expected the atom count, got {lines[1].strip()!r}"
         raise InputFileError(path, 2, msg) from None
     if len(lines) < n + 3:
-        raise InputFileError(path, len(lines), f"truncated: {n} atoms announced, "
-                             f"{max(len(lines) - 3, 0)} atom lines and a box line found")
+        raise InputFileError(
+            path,
+            len(lines),
+            f"truncated: {n} atoms announced, "
+            f"{max(len(lines) - 3, 0)} atom lines and a box line found",
+        )
     for k in range(2, 2 + n):
         line = lines[k]
         try:
-            [float(line[20 + 8 * i:28 + 8 * i]) for i in range(3)]
+            [float(line[20 + 8 * i : 28 + 8 * i]) for i in range(3)]
         except ValueError:
-            raise InputFileError(path, k + 1, "cannot read the coordinates (columns 21-44)") \
-                from None
+            raise InputFileError(
+                path, k + 1, "cannot read the coordinates (columns 21-44)"
+            ) from None
     try:
         box = [float(v) for v in lines[2 + n].split()]
     except ValueError:

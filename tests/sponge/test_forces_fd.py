@@ -143,28 +143,46 @@ def test_virtual_sites_forces_through_system():
     assert np.allclose(pos_sites[6], 0.3 * pos[0] + 0.7 * pos[1])
 
 
-def test_out_of_plane_site_matches_openmm():
+def _site_vs_openmm(make_site, n_parents, seed):
+    """Place one site from OpenMM's definition and spread a force on it, as OpenMM does."""
     mm = pytest.importorskip("openmm")
+    from sponge import from_openmm
+
+    n = n_parents + 1
     omm = mm.System()
-    for _ in range(4):
+    for _ in range(n):
         omm.addParticle(1.0)
-    omm.setParticleMass(3, 0.0)
-    omm.setVirtualSite(3, mm.OutOfPlaneSite(0, 1, 2, 0.4, 0.3, 2.5))
-    f = mm.CustomExternalForce("x*x+2*y-z")
-    f.addParticle(3, [])
+    omm.setParticleMass(n - 1, 0.0)
+    omm.setVirtualSite(n - 1, make_site(mm))
+    f = mm.CustomExternalForce("x*x+2*y-z+y*z")
+    f.addParticle(n - 1, [])
     omm.addForce(f)
     ctx = mm.Context(omm, mm.VerletIntegrator(1e-3), mm.Platform.getPlatformByName("Reference"))
-    pos = random_positions(4, seed=9)
+    pos = random_positions(n, seed=seed)
     ctx.setPositions(pos)
     ctx.computeVirtualSites()
     st = ctx.getState(getPositions=True, getForces=True)
-    site_pos = st.getPositions(asNumpy=True)._value[3]
-    vs = VirtualSites(4)
-    vs.add_out_of_plane(3, 0, 1, 2, 0.4, 0.3, 2.5)
+    system, _ = from_openmm(omm, pos, skip_forces=("CustomExternalForce",))
+    vs = system.virtual_sites
     p = pos.copy()
     vs.compute_positions(p)
-    np.testing.assert_allclose(p[3], site_pos, atol=1e-12)
-    force = np.zeros((4, 3))
-    force[3] = [-2 * p[3, 0], -2.0, 1.0]
+    np.testing.assert_allclose(p[-1], st.getPositions(asNumpy=True)._value[-1], atol=1e-12)
+    force = np.zeros((n, 3))
+    x, y, z = p[-1]
+    force[-1] = [-2 * x, -2.0 - z, 1.0 - y]
     vs.distribute_forces(p, force)
-    np.testing.assert_allclose(force[:3], st.getForces(asNumpy=True)._value[:3], atol=1e-10)
+    np.testing.assert_allclose(force[:-1], st.getForces(asNumpy=True)._value[:-1], atol=1e-10)
+    assert np.all(force[-1] == 0)
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_out_of_plane_site_matches_openmm(seed):
+    _site_vs_openmm(lambda mm: mm.OutOfPlaneSite(0, 1, 2, 0.4, 0.3, 2.5), 3, seed)
+
+
+@pytest.mark.parametrize("seed", [9, 10])
+def test_local_coordinates_site_matches_openmm(seed):
+    def site(mm):
+        return mm.LocalCoordinatesSite([0, 1, 2, 3], [0.5, 0.2, 0.2, 0.1], [-1.0, 0.6, 0.4, 0.0],
+                                       [-1.0, 0.0, 0.3, 0.7], mm.Vec3(0.05, -0.03, 0.04))
+    _site_vs_openmm(site, 4, seed)

@@ -225,9 +225,9 @@ def test_unsupported_custom_torsion_expression_names_it():
 
 def test_unsupported_virtual_site_names_itself():
     s, pos = _tiny_openmm(mm.HarmonicBondForce())
-    s.setVirtualSite(3, mm.LocalCoordinatesSite(0, 1, 2, mm.Vec3(1, 0, 0), mm.Vec3(-1, 1, 0),
-                                                mm.Vec3(-1, 0, 1), mm.Vec3(0.1, 0, 0)))
-    with pytest.raises(UnsupportedForceError, match="LocalCoordinatesSite"):
+    s.setVirtualSite(3, mm.SymmetrySite(0, mm.Vec3(1, 0, 0), mm.Vec3(0, 1, 0), mm.Vec3(0, 0, 1),
+                                        mm.Vec3(0.1, 0, 0), False))
+    with pytest.raises(UnsupportedForceError, match="SymmetrySite"):
         sponge.from_openmm(s, pos)
 
 
@@ -244,10 +244,49 @@ def test_gb_force_translated_or_named():
         assert len(system.terms) == 1
 
 
-def test_bonded_force_with_pbc_flag_is_refused():
-    f = mm.HarmonicBondForce()
-    f.addBond(0, 1, 0.1, 1000.0)
-    f.setUsesPeriodicBoundaryConditions(True)
-    s, pos = _tiny_openmm(f)
-    with pytest.raises(UnsupportedForceError, match="HarmonicBondForce"):
-        sponge.from_openmm(s, pos)
+def _sponge_phi(c):
+    """The dihedral exactly as SPONGE's own torsion tests define it (independent formula)."""
+    drij, drkj, drkl = c[0] - c[1], c[2] - c[1], c[2] - c[3]
+    n1, n2 = np.cross(drij, drkj), np.cross(drkl, drkj)
+    norm = np.sqrt(n1 @ n1 * (n2 @ n2))
+    cosine = -(n1 @ n2) / norm
+    sine = np.cross(n2, n1) @ drkj / (norm * np.sqrt(drkj @ drkj))
+    return np.arctan2(sine, cosine)
+
+
+def test_native_torsions_follow_sponge_conventions(tmp_path):
+    """Negative periodicity and harmonic impropers (radians, wrapped) as SPONGE evaluates them."""
+    coords = np.array([[1.0, 2.2, 0.3], [2.1, 0.8, 1.9], [4.3, 3.1, 1.1], [5.8, 1.7, 4.2]])
+    files = {
+        "coordinate": ["4", *(" ".join(map(str, r)) for r in coords),
+                       "40.0 40.0 40.0 90.0 90.0 90.0"],
+        "mass": ["4", "12.0", "12.0", "12.0", "12.0"],
+        "dihedral": ["1", "0 1 2 3 -3 1.7 0.61"],
+        "improper_dihedral": ["1", "0 1 2 3 1.3 2.9"],
+    }
+    for kind, lines in files.items():
+        _write(tmp_path, f"S_{kind}.txt", lines)
+    system, state = sponge.load_sponge(tmp_path / "S", nonbonded="NoCutoff")
+    phi = _sponge_phi(coords)
+    e_dih = 1.7 * (1 + np.cos(-3 * phi - 0.61)) * 4.184
+    e_imp = 1.3 * \
+        ((phi - 2.9 + np.pi) % (2 * np.pi) - np.pi) ** 2 * 4.184
+    assert system.term("torsion").energy(state.positions) == pytest.approx(e_dih, rel=1e-12)
+    assert system.term("improper").energy(state.positions) == pytest.approx(e_imp, rel=1e-12)
+
+
+def test_native_zero_periodicity_names_line(tmp_path):
+    _native_files(tmp_path)
+    p = _write(tmp_path, "T_dihedral.txt", ["2", "0 1 2 0 2 1.0 0.0", "1 0 2 1 0 1.0 0.0"])
+    # atoms may repeat in this toy file; the periodicity check comes first
+    _raises_at(p, 3, sponge.load_sponge, tmp_path / "T", nonbonded="NoCutoff")
+
+
+def test_gromacs_top_error_names_line(tmp_path):
+    top = (LOCAL_DATA / "tiny.top").read_text().splitlines()
+    k = next(i for i, s in enumerate(top) if s.strip().startswith("5  2  3  6  9"))
+    top[k] = "   5  2  3  6  7     0.0  0.627  3"     # function type 7 does not exist
+    p = _write(tmp_path, "bad.top", top)
+    msg = _raises_at(p, k + 1, sponge.load_gromacs, p, LOCAL_DATA / "tiny.gro",
+                     nonbonded="NoCutoff")
+    assert "dihedrals" in msg

@@ -47,11 +47,11 @@ def test_villin_amber14_tip3p_pme(villin):
 
 
 def test_villin_amber19_cmap_pme(villin):
-    """ff19SB: a second Amber force field, with CMAP."""
+    """ff19SB: a second Amber force field (with CMAP), whole system with PME."""
     omm = _from_pdb(villin, ("amber19-all.xml", "amber19/tip3p.xml"),
                     nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
     system, state = sponge.from_openmm(omm, villin.positions)
-    assert "cmap" in [t.name for t in system.terms]
+    assert [t.name for t in system.terms] == ["bond", "nonbonded", "torsion", "cmap", "angle"]
     compare_with_openmm(omm, system, state, force_atol=FORCE_ATOL)
 
 
@@ -59,19 +59,23 @@ def test_villin_charmm36_bonded_terms(villin):
     """CHARMM36: Urey-Bradley (inside the HarmonicBondForce), harmonic impropers, CMAP.
 
     CHARMM's NBFIX LJ comes as a CustomNonbondedForce sponge does not translate
-    (it names itself, checked here); the bonded terms are compared on their own.
+    (it names itself, checked here); the bonded terms are compared on their own,
+    on the protein without water and ions (parameterising the water box with CHARMM's
+    XML costs OpenMM ~8 s and adds nothing to the bonded terms).
     """
-    omm = _from_pdb(villin, ("charmm36.xml", "charmm36/water.xml"),
-                    nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer)
+    modeller = app.Modeller(villin.topology, villin.positions)
+    modeller.deleteWater()
+    modeller.delete([r for r in modeller.topology.residues() if r.name == "Cl"])
+    protein = modeller
+    omm = app.ForceField("charmm36.xml").createSystem(protein.topology,
+                                                      nonbondedMethod=app.NoCutoff)
     with pytest.raises(sponge.UnsupportedForceError, match="CustomNonbondedForce"):
-        sponge.from_openmm(omm, villin.positions)
+        sponge.from_openmm(omm, protein.positions)
     skip = ("NonbondedForce", "CustomNonbondedForce", "CustomBondForce")
-    system, state = sponge.from_openmm(omm, villin.positions, skip_forces=skip)
+    system, state = sponge.from_openmm(omm, protein.positions, skip_forces=skip)
     names = [t.name for t in system.terms]
     assert names == ["bond", "torsion", "improper", "cmap", "angle"]
-    n_ub = system.term("bond").indices.shape[0] - sum(
-        1 for b in villin.topology.bonds()
-        if b[0].residue.name != "HOH")
+    n_ub = system.term("bond").indices.shape[0] - sum(1 for _ in protein.topology.bonds())
     assert n_ub > 100  # Urey-Bradley 1-3 springs are part of "bond"
     compare_with_openmm(omm, system, state, force_atol=1e-8, skip=skip)
 
@@ -114,6 +118,11 @@ def test_ala2_tip4pew_pme(ala2_tip4pew):
     # forces on the massless sites have been moved onto O and H
     f = system.forces(state)
     assert np.all(f[system.virtual_sites.site_indices] == 0)
+    per_term = system.term_forces(state)
+    assert set(per_term) == {t.name for t in system.terms}
+    np.testing.assert_allclose(sum(per_term.values()), f, atol=1e-9)
+    assert system.remove_cm_motion and system.cm_motion_interval == 1
+    assert len(system.constraints) == 3 * 594   # rigid TIP4P-Ew water (SETTLE-able triangles)
 
 
 def test_ala2_tip4pew_matches_amber_sander():
@@ -172,3 +181,21 @@ def test_water_ala3_tutorial_system():
     assert terms["bond"] / 4.184 == pytest.approx(0.037, abs=6e-4)
     assert terms["angle"] / 4.184 == pytest.approx(0.900, abs=6e-4)
     assert terms["torsion"] / 4.184 == pytest.approx(14.909, abs=6e-4)
+
+
+@pytest.mark.slow
+def test_float32_fast_path_whole_system(ala2_tip4pew):
+    """float32 kernels: energies within 1e-5 relative, forces within 1e-3 of the largest.
+
+    Marked slow: compiling the float32 nonbonded kernels costs ~25 s.
+    """
+    parm7, rst7, system64, state = ala2_tip4pew
+    system32, state32 = sponge.load_amber(parm7, rst7, nonbonded="PME", cutoff=0.8,
+                                          dtype=np.float32)
+    e64, f64 = system64.energy_forces(state)
+    e32, f32 = system32.energy_forces(state32)
+    assert e32 == pytest.approx(e64, rel=1e-5)
+    np.testing.assert_allclose(f32, f64, atol=1e-3 * np.abs(f64).max())
+    t64, t32 = system64.energy_terms(state), system32.energy_terms(state32)
+    for key in t64:
+        assert t32[key] == pytest.approx(t64[key], rel=1e-4, abs=1e-2), key
