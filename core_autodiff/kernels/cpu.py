@@ -164,3 +164,89 @@ def silu_grad(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     out = np.empty_like(xf)
     (_silu_grad_parallel if xf.size >= PARALLEL_THRESHOLD else _silu_grad_serial)(xf, gf, out)
     return out.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------- softplus
+@njit(cache=True, fastmath=True, parallel=True)
+def _softplus_kernel(x, out):
+    for i in prange(x.shape[0]):
+        v = x[i]
+        out[i] = max(v, 0.0) + np.log1p(np.exp(-abs(v)))
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _softplus_grad_kernel(x, g, out):
+    for i in prange(x.shape[0]):
+        v = x[i]
+        if v >= 0:
+            s = 1.0 / (1.0 + np.exp(-v))
+        else:
+            e = np.exp(v)
+            s = e / (1.0 + e)
+        out[i] = g[i] * s
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """log(1 + e**x), stable for large |x|, one pass."""
+    xf = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(xf)
+    _softplus_kernel(xf, out)
+    return out.reshape(x.shape)
+
+
+def softplus_grad(x: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """g * sigmoid(x), the derivative of softplus, one pass."""
+    xf = np.ascontiguousarray(x).reshape(-1)
+    gf = np.ascontiguousarray(np.broadcast_to(g, x.shape)).reshape(-1)
+    out = np.empty_like(xf)
+    _softplus_grad_kernel(xf, gf, out)
+    return out.reshape(x.shape)
+
+
+# --------------------------------------------------------------------------- messages
+@njit(cache=True, fastmath=True, parallel=True)
+def _wss_sorted(x, w, src, seg_start, out):
+    # dst sorted: segment d owns pairs seg_start[d]:seg_start[d+1]; parallel over segments
+    m = x.shape[1]
+    for d in prange(out.shape[0]):
+        for p in range(seg_start[d], seg_start[d + 1]):
+            s = src[p]
+            for k in range(m):
+                out[d, k] += x[s, k] * w[p, k]
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _wss_cols(x, w, src, dst, out, nchunk):
+    # any order: parallel over feature chunks, each thread owns whole columns
+    m = x.shape[1]
+    step = (m + nchunk - 1) // nchunk
+    for c in prange(nchunk):
+        lo = c * step
+        hi = min(m, lo + step)
+        for p in range(src.shape[0]):
+            s = src[p]
+            d = dst[p]
+            for k in range(lo, hi):
+                out[d, k] += x[s, k] * w[p, k]
+
+
+def weighted_segment_sum(x: np.ndarray, w: np.ndarray, src: np.ndarray, dst: np.ndarray,
+                         n: int) -> np.ndarray:
+    """``out[dst[p]] += x[src[p]] * w[p]`` over pairs p: (n_x, F), (P, F) -> (n, F).
+
+    One pass, without the (P, F) intermediate ``x[src] * w``. Parallel over
+    destination segments when ``dst`` is sorted, else over feature columns.
+    """
+    if src.size and (src.min() < 0 or src.max() >= x.shape[0] or dst.min() < 0 or dst.max() >= n):
+        raise IndexError("weighted_segment_sum: index out of range")
+    x2 = np.ascontiguousarray(x)
+    w2 = np.ascontiguousarray(np.broadcast_to(w, (src.shape[0], x.shape[1])))
+    out = np.zeros((n, x.shape[1]), dtype=np.result_type(x.dtype, w.dtype))
+    if dst.size and np.all(dst[1:] >= dst[:-1]):
+        seg_start = np.searchsorted(dst, np.arange(n + 1)).astype(np.int64)
+        _wss_sorted(x2, w2, src, seg_start, out)
+    else:
+        from numba import get_num_threads
+
+        _wss_cols(x2, w2, src, dst, out, max(1, min(get_num_threads(), x.shape[1])))
+    return out

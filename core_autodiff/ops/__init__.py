@@ -27,7 +27,7 @@ from .elementwise import (
     tanh,
     where,
 )
-from .indexing import scatter_add, segment_sum, take
+from .indexing import scatter_add, segment_sum, take, weighted_segment_sum
 from .linalg import einsum, linear, matmul, safe_norm
 from .reduce import logsumexp, max, mean, sum
 from .shape import (
@@ -52,5 +52,5 @@ __all__ = [
     "matmul", "max", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "safe_norm", "scatter_add", "segment_sum", "sigmoid", "silu", "sin", "softplus", "sqrt",
     "square", "squeeze", "stack", "sub", "sum", "sum_to", "swapaxes", "take", "tanh",
-    "transpose", "where",
+    "transpose", "weighted_segment_sum", "where",
 ]

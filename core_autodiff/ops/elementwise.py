@@ -401,10 +401,37 @@ class Softplus(Primitive):
     name = "softplus"
 
     def forward(self, ctx, xp, x):
+        if xp is np and x.dtype.kind == "f":
+            from ..kernels import cpu
+
+            return cpu.softplus(x)
         return xp.logaddexp(0.0, x).astype(x.dtype, copy=False)
 
     def vjp(self, ctx, needs, g):
-        return (g * sigmoid(ctx.inputs[0]),)
+        return (SoftplusGrad()(ctx.inputs[0], g),)
+
+
+class SoftplusGrad(Primitive):
+    """(x, g) -> g * sigmoid(x), the derivative of softplus, one fused kernel on the CPU."""
+
+    name = "softplus_grad"
+
+    def forward(self, ctx, xp, x, g):
+        if xp is np and x.shape == g.shape and x.dtype == g.dtype and x.dtype.kind == "f":
+            from ..kernels import cpu
+
+            return cpu.softplus_grad(x, g)
+        return g * _sigmoid_raw(xp, x)
+
+    def vjp(self, ctx, needs, gg):
+        x, g = ctx.inputs
+        gx = gg_ = None
+        if needs[0]:
+            s = sigmoid(x)
+            gx = _unb(gg * g * s * (1.0 - s), x.shape)
+        if needs[1]:
+            gg_ = _unb(SoftplusGrad()(x, gg), g.shape)
+        return (gx, gg_)
 
 
 class SiLU(Primitive):
