@@ -378,9 +378,13 @@ class Sigmoid(Primitive):
 
 
 def _sigmoid_raw(xp, x):
-    # numerically stable for large |x|
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    """1 / (1 + e**-x) in place, branch-free: e**-x overflows to inf for x << 0, giving 0."""
+    with np.errstate(over="ignore"):
+        e = xp.negative(x)
+        xp.exp(e, out=e)
+        e += 1.0
+        xp.reciprocal(e, out=e)
+    return e
 
 
 class SigmoidGrad(Primitive):
