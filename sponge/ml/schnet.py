@@ -44,7 +44,7 @@ class Interaction(nn.Module):
     def forward(self, h: ad.Tensor, rbf: ad.Tensor, fcut: ad.Tensor, g: Graph) -> ad.Tensor:
         w = self.filter2(shifted_softplus(self.filter1(rbf))) * ad.reshape(fcut, (-1, 1))
         x = self.in2f(h)
-        m = ad.segment_sum(ad.take(x, g.j) * w, g.i, g.n_atoms)
+        m = ad.weighted_segment_sum(x, w, g.j, g.i, g.n_atoms)
         v = self.dense(shifted_softplus(self.f2out(m)))
         return h + v
 
