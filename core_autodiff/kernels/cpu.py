@@ -245,3 +245,50 @@ def weighted_segment_sum(x: np.ndarray, w: np.ndarray, src: np.ndarray, dst: np.
 
         _wss_cols(x2, w2, src, dst, out, max(1, min(get_num_threads(), x.shape[1])))
     return out
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _gather_mul_kernel(a, ia, b, ib, out):
+    m = out.shape[1]
+    for p in prange(out.shape[0]):
+        r = ia[p]
+        s = ib[p]
+        for k in range(m):
+            out[p, k] = a[r, k] * b[s, k]
+
+
+def gather_mul(a: np.ndarray, ia: np.ndarray, b: np.ndarray, ib: np.ndarray) -> np.ndarray:
+    """``a[ia] * b[ib]`` for (n_a, F), (n_b, F) -> (P, F), one pass, no temporaries."""
+    if ia.size and (ia.min() < 0 or ia.max() >= a.shape[0] or ib.min() < 0
+                    or ib.max() >= b.shape[0]):
+        raise IndexError("gather_mul: index out of range")
+    out = np.empty((ia.shape[0], a.shape[1]), dtype=np.result_type(a.dtype, b.dtype))
+    _gather_mul_kernel(np.ascontiguousarray(a), ia, np.ascontiguousarray(b), ib, out)
+    return out
+
+
+@njit(cache=True, fastmath=True, parallel=True)
+def _poly_grad_kernel(y, g, out, kind):
+    # kind 0: g * (1 - y^2) (tanh'), kind 1: g * y * (1 - y) (sigmoid')
+    for i in prange(y.shape[0]):
+        v = y[i]
+        if kind == 0:
+            out[i] = g[i] * (1.0 - v * v)
+        else:
+            out[i] = g[i] * v * (1.0 - v)
+
+
+def tanh_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """g * (1 - y^2), one pass."""
+    out = np.empty_like(y)
+    _poly_grad_kernel(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
+                      out.reshape(-1), 0)
+    return out
+
+
+def sigmoid_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """g * y * (1 - y), one pass."""
+    out = np.empty_like(y)
+    _poly_grad_kernel(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
+                      out.reshape(-1), 1)
+    return out

@@ -27,7 +27,7 @@ from .elementwise import (
     tanh,
     where,
 )
-from .indexing import scatter_add, segment_sum, take, weighted_segment_sum
+from .indexing import gather_mul, scatter_add, segment_sum, take, weighted_segment_sum
 from .linalg import einsum, linear, matmul, safe_norm
 from .reduce import logsumexp, max, mean, sum
 from .shape import (
@@ -47,8 +47,8 @@ from .shape import (
 
 __all__ = [
     "abs", "add", "arctan2", "astype", "broadcast_to", "clip", "concatenate", "cos", "div",
-    "einsum", "erf", "erfc", "exp", "expand_dims", "getitem", "identity", "linear", "log",
-    "logsumexp",
+    "einsum", "erf", "erfc", "exp", "expand_dims", "gather_mul", "getitem", "identity",
+    "linear", "log", "logsumexp",
     "matmul", "max", "maximum", "mean", "minimum", "mul", "neg", "pow", "relu", "reshape",
     "safe_norm", "scatter_add", "segment_sum", "sigmoid", "silu", "sin", "softplus", "sqrt",
     "square", "squeeze", "stack", "sub", "sum", "sum_to", "swapaxes", "take", "tanh",

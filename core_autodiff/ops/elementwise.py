@@ -358,6 +358,10 @@ class TanhGrad(Primitive):
     name = "tanh_grad"
 
     def forward(self, ctx, xp, y, g):
+        if xp is np and y.shape == g.shape and y.dtype == g.dtype and y.dtype.kind == "f":
+            from ..kernels import cpu
+
+            return cpu.tanh_grad(y, g)
         return g * (1.0 - y * y)
 
     def vjp(self, ctx, needs, gg):
@@ -378,9 +382,13 @@ class Sigmoid(Primitive):
 
 
 def _sigmoid_raw(xp, x):
-    # numerically stable for large |x|
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
+    """1 / (1 + e**-x) in place, branch-free: e**-x overflows to inf for x << 0, giving 0."""
+    with np.errstate(over="ignore"):
+        e = xp.negative(x)
+        xp.exp(e, out=e)
+        e += 1.0
+        xp.reciprocal(e, out=e)
+    return e
 
 
 class SigmoidGrad(Primitive):
@@ -389,6 +397,10 @@ class SigmoidGrad(Primitive):
     name = "sigmoid_grad"
 
     def forward(self, ctx, xp, y, g):
+        if xp is np and y.shape == g.shape and y.dtype == g.dtype and y.dtype.kind == "f":
+            from ..kernels import cpu
+
+            return cpu.sigmoid_grad(y, g)
         return g * y * (1.0 - y)
 
     def vjp(self, ctx, needs, gg):
@@ -426,9 +438,8 @@ class SoftplusGrad(Primitive):
     def vjp(self, ctx, needs, gg):
         x, g = ctx.inputs
         gx = gg_ = None
-        if needs[0]:
-            s = sigmoid(x)
-            gx = _unb(gg * g * s * (1.0 - s), x.shape)
+        if needs[0]:  # d/dx [g sigmoid(x)] = g sigmoid'(x)
+            gx = _unb(_sigmoid_grad(sigmoid(x), gg * g), x.shape)
         if needs[1]:
             gg_ = _unb(SoftplusGrad()(x, gg), g.shape)
         return (gx, gg_)

@@ -128,7 +128,7 @@ class WeightedSegmentSum(Primitive):
         if needs[0]:
             gx = WeightedSegmentSum(self.dst, self.src, ctx.n_x)(g, w)
         if needs[1]:
-            gw = Take(self.dst)(g) * Take(self.src)(x)
+            gw = GatherMul(self.dst, self.src)(g, x)
             if gw.shape != w.shape:
                 from .shape import sum_to
 
@@ -151,3 +151,35 @@ def weighted_segment_sum(x: Any, w: Any, src: Any, dst: Any, num_segments: int) 
         raise ValueError(f"weighted_segment_sum: {s.shape[0]} sources, {d.shape[0]} "
                          f"destinations, weights of shape {w.shape}")
     return WeightedSegmentSum(s, d, int(num_segments))(x, w)
+
+
+class GatherMul(Primitive):
+    """out[p] = a[ia[p]] * b[ib[p]]: the pair products of message passing, one pass."""
+
+    name = "gather_mul"
+
+    def __init__(self, ia, ib):
+        self.ia = ia
+        self.ib = ib
+
+    def forward(self, ctx, xp, a, b):
+        ctx.na, ctx.nb = a.shape[0], b.shape[0]
+        if (xp is np and a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype
+                and a.dtype.kind == "f" and a.shape[1] == b.shape[1]):
+            from ..kernels import cpu
+
+            return cpu.gather_mul(a, self.ia, b, self.ib)
+        return a[self.ia] * b[self.ib]
+
+    def vjp(self, ctx, needs, g):
+        a, b = ctx.inputs
+        ga = WeightedSegmentSum(self.ib, self.ia, ctx.na)(b, g) if needs[0] else None
+        gb = WeightedSegmentSum(self.ia, self.ib, ctx.nb)(a, g) if needs[1] else None
+        return (ga, gb)
+
+
+def gather_mul(a: Any, ia: Any, b: Any, ib: Any) -> Tensor:
+    """Pair products ``a[ia] * b[ib]``: (n_a, F), (n_b, F) -> (P, F), any-order differentiable."""
+    a = a if isinstance(a, Tensor) else Tensor(a)
+    b = b if isinstance(b, Tensor) else Tensor(b)
+    return GatherMul(_index_array(ia, a.xp), _index_array(ib, b.xp))(a, b)
