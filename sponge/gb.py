@@ -2,7 +2,10 @@
 
 Reproduces OpenMM's ``GBSAOBCForce`` (OBC2) and the ``CustomGBForce`` objects
 that ``AmberPrmtopFile.createSystem(implicitSolvent=HCT|OBC1|OBC2)`` emits
-(``openmm.app.internal.customgbforces``), without cutoffs and without salt.
+(``openmm.app.internal.customgbforces``), without salt screening, with no
+cutoff or with OpenMM's cutoff convention (pairs beyond ``r_c`` ignored in the
+Born radii and the energy, pair energies shifted by ``-k tau q_i q_j / r_c``;
+minimum image for CutoffPeriodic).
 
 Born radii (offset ``d = 0.009`` nm, ``o_i = rho_i - d``, ``s_j`` the scaled offset
 radius ``S_j o_j``):
@@ -33,6 +36,7 @@ import re
 import numpy as np
 from numba import njit, prange
 
+from .neighbor_list import check_box
 from .nonbonded.parameters import ONE_4PI_EPS0
 
 __all__ = ["GBTerm"]
@@ -76,9 +80,35 @@ def _integral(r: float, o_i: float, s_j: float, engulf: bool) -> tuple:
     return t, dt
 
 
+@njit(cache=True, inline="always")
+def _delta(x: np.ndarray, i: int, j: int, box: np.ndarray, periodic: bool) -> tuple:
+    """x_i - x_j, minimum image in a reduced box when ``periodic`` (OpenMM's rule)."""
+    dx = x[i, 0] - x[j, 0]
+    dy = x[i, 1] - x[j, 1]
+    dz = x[i, 2] - x[j, 2]
+    if periodic:
+        sh = np.rint(dz / box[2, 2])
+        dx -= sh * box[2, 0]
+        dy -= sh * box[2, 1]
+        dz -= sh * box[2, 2]
+        sh = np.rint(dy / box[1, 1])
+        dx -= sh * box[1, 0]
+        dy -= sh * box[1, 1]
+        dx -= np.rint(dx / box[0, 0]) * box[0, 0]
+    return dx, dy, dz
+
+
 @njit(cache=True, parallel=True)
 def _born_radii(
-    x: np.ndarray, o: np.ndarray, s: np.ndarray, model: np.ndarray, hct: bool, engulf: bool
+    x: np.ndarray,
+    o: np.ndarray,
+    s: np.ndarray,
+    model: np.ndarray,
+    hct: bool,
+    engulf: bool,
+    cut2: float,
+    box: np.ndarray,
+    periodic: bool,
 ) -> tuple:
     n = x.shape[0]
     born = np.empty(n)
@@ -89,11 +119,11 @@ def _born_radii(
         for j in range(n):
             if j == i:
                 continue
-            dx = x[j, 0] - x[i, 0]
-            dy = x[j, 1] - x[i, 1]
-            dz = x[j, 2] - x[i, 2]
-            r = math.sqrt(dx * dx + dy * dy + dz * dz)
-            acc += _integral(r, o[i], s[j], engulf)[0]
+            dx, dy, dz = _delta(x, i, j, box, periodic)
+            r2 = dx * dx + dy * dy + dz * dz
+            if r2 > cut2:
+                continue
+            acc += _integral(math.sqrt(r2), o[i], s[j], engulf)[0]
         if hct:
             born[i] = 1.0 / (1.0 / o[i] - acc)
             chain[i] = born[i] * born[i]
@@ -119,8 +149,16 @@ def _gb_energy(
     o: np.ndarray,
     forces: np.ndarray,
     dedb: np.ndarray,
+    cut2: float,
+    inv_cut: float,
+    box: np.ndarray,
+    periodic: bool,
 ) -> tuple:
-    """Polar (pair + self) and ACE energies; explicit-r forces; dE/dB per atom."""
+    """Polar (pair + self) and ACE energies; explicit-r forces; dE/dB per atom.
+
+    With a cutoff, pairs beyond it are skipped and each pair energy is shifted by
+    ``-k tau q_i q_j / r_c`` (OpenMM's convention).
+    """
     n = x.shape[0]
     e_pol = np.zeros(n)
     e_sa = np.zeros(n)
@@ -134,16 +172,16 @@ def _gb_energy(
         for j in range(n):
             if j == i:
                 continue
-            dx = x[i, 0] - x[j, 0]
-            dy = x[i, 1] - x[j, 1]
-            dz = x[i, 2] - x[j, 2]
+            dx, dy, dz = _delta(x, i, j, box, periodic)
             r2 = dx * dx + dy * dy + dz * dz
+            if r2 > cut2:
+                continue
             bij = bi * born[j]
             ex = math.exp(-r2 / (4.0 * bij))
             f2 = r2 + bij * ex
             f = math.sqrt(f2)
             cq = pref * q[i] * q[j]
-            acc_e += 0.5 * cq / f
+            acc_e += 0.5 * cq * (1.0 / f - inv_cut)
             # d(1/f)/dB_i = -(1/f^2) * B_j ex (1 + r^2/(4 B_i B_j)) / (2 f)
             acc_b += -cq * born[j] * ex * (1.0 + r2 / (4.0 * bij)) / (2.0 * f2 * f)
             g = cq * (1.0 - 0.25 * ex) / (f2 * f)
@@ -166,7 +204,15 @@ def _gb_energy(
 
 @njit(cache=True, parallel=True)
 def _chain_forces(
-    x: np.ndarray, o: np.ndarray, s: np.ndarray, coef: np.ndarray, engulf: bool, forces: np.ndarray
+    x: np.ndarray,
+    o: np.ndarray,
+    s: np.ndarray,
+    coef: np.ndarray,
+    engulf: bool,
+    forces: np.ndarray,
+    cut2: float,
+    box: np.ndarray,
+    periodic: bool,
 ) -> None:
     """forces_i -= sum_j [c_i dI_i/dr_ij + c_j dI_j/dr_ij] (r_i - r_j)/r,  c = dE/dB dB/dI."""
     n = x.shape[0]
@@ -177,10 +223,11 @@ def _chain_forces(
         for j in range(n):
             if j == i:
                 continue
-            dx = x[i, 0] - x[j, 0]
-            dy = x[i, 1] - x[j, 1]
-            dz = x[i, 2] - x[j, 2]
-            r = math.sqrt(dx * dx + dy * dy + dz * dz)
+            dx, dy, dz = _delta(x, i, j, box, periodic)
+            r2 = dx * dx + dy * dy + dz * dz
+            if r2 > cut2:
+                continue
+            r = math.sqrt(r2)
             d_ij = _integral(r, o[i], s[j], engulf)[1]
             d_ji = _integral(r, o[j], s[i], engulf)[1]
             g = (coef[i] * d_ij + coef[j] * d_ji) / r
@@ -206,6 +253,9 @@ class GBTerm:
         coulomb_constant: k in kJ nm/(mol e^2); OpenMM's native force uses 1/(4 pi eps0),
             its CustomGBForce expressions 138.935485.
         engulf_term: include the engulfing correction of OpenMM's native GBSAOBCForce.
+        cutoff: nm, or None. With a cutoff, pairs beyond it are ignored in the Born
+            radii and the energy, and pair energies are shifted by ``-k tau q q / r_c``.
+        periodic: minimum image in the box passed at evaluation (needs a cutoff).
 
     Example:
         >>> term = GBTerm([0.5, -0.5], [0.15, 0.17], [0.8, 0.85], model="OBC2")
@@ -226,6 +276,8 @@ class GBTerm:
         probe_radius: float = 0.14,
         coulomb_constant: float = ONE_4PI_EPS0,
         engulf_term: bool = True,
+        cutoff: float | None = None,
+        periodic: bool = False,
     ) -> None:
         if model not in _MODELS:
             raise ValueError(f"unknown GB model {model!r}; expected one of {list(_MODELS)}")
@@ -252,19 +304,25 @@ class GBTerm:
         self._sa = 4.0 * math.pi * float(surface_area_energy)
         self.probe_radius = float(probe_radius)
         self.engulf_term = bool(engulf_term)
+        if cutoff is not None and cutoff <= 0:
+            raise ValueError(f"GB cutoff must be positive, got {cutoff} nm")
+        if periodic and cutoff is None:
+            raise ValueError("periodic GB needs a cutoff")
+        self.cutoff = None if cutoff is None else float(cutoff)
+        self.periodic = bool(periodic)
 
     @classmethod
     def from_openmm(cls, force, box_vectors: np.ndarray | None = None) -> GBTerm:
         """Translate ``openmm.GBSAOBCForce`` or an Amber-style ``openmm.CustomGBForce``.
 
         Raises:
-            ValueError: for cutoffs, salt (kappa), GBn/GBn2 or any other custom GB form.
+            ValueError: for salt (kappa), GBn/GBn2 or any other custom GB form.
         """
         import openmm
 
         if isinstance(force, openmm.GBSAOBCForce):
-            if force.getNonbondedMethod() != openmm.GBSAOBCForce.NoCutoff:
-                raise ValueError("GBSAOBCForce with a cutoff is not supported (NoCutoff only)")
+            method = force.getNonbondedMethod()
+            cutoff = None if method == force.NoCutoff else _num(force.getCutoffDistance())
             n = force.getNumParticles()
             p = np.array([[_num(v) for v in force.getParticleParameters(i)] for i in range(n)])
             p = p.reshape(n, 3)
@@ -279,6 +337,8 @@ class GBTerm:
                 probe_radius=0.14,
                 coulomb_constant=ONE_4PI_EPS0,
                 engulf_term=True,
+                cutoff=cutoff,
+                periodic=method == force.CutoffPeriodic,
             )
         if isinstance(force, openmm.CustomGBForce):
             return cls._from_custom(force)
@@ -317,14 +377,23 @@ class GBTerm:
             )
         terms = [force.getEnergyTermParameters(i)[0] for i in range(force.getNumEnergyTerms())]
         text = ";".join(terms)
-        if "cutoff=" in text or force.getNonbondedMethod() != openmm.CustomGBForce.NoCutoff:
-            raise ValueError("CustomGBForce with a cutoff is not supported (NoCutoff only)")
 
         def param(name: str) -> float:
             m = re.search(rf"\b{name}=([-+0-9.eE]+)", text)
             if m is None:
                 raise ValueError(f"CustomGBForce: parameter {name} not found in its energy terms")
             return float(m.group(1))
+
+        method = force.getNonbondedMethod()
+        cutoff = None
+        if method != openmm.CustomGBForce.NoCutoff:
+            cutoff = _num(force.getCutoffDistance())
+            if "cutoff=" not in text or abs(param("cutoff") - cutoff) > 1e-12:
+                raise ValueError(
+                    "CustomGBForce: its cutoff method and the cutoff in its energy terms disagree"
+                )
+        elif "cutoff=" in text:
+            raise ValueError("CustomGBForce: energy terms carry a cutoff but the force has none")
 
         if param("kappa") != 0.0:
             raise ValueError("CustomGBForce with salt screening (kappa > 0) is not supported")
@@ -346,28 +415,57 @@ class GBTerm:
             probe_radius=0.14,
             coulomb_constant=_CUSTOM_K,
             engulf_term=False,
+            cutoff=cutoff,
+            periodic=method == openmm.CustomGBForce.CutoffPeriodic,
         )
 
-    def born_radii(self, positions: np.ndarray) -> np.ndarray:
-        """Effective Born radii ``(n,)`` nm."""
-        x = np.ascontiguousarray(positions, dtype=np.float64)
-        return _born_radii(x, self._o, self._s, self._model, self.model == "HCT", self.engulf_term)[
-            0
-        ]
-
-    def _evaluate(self, positions: np.ndarray) -> tuple[dict, np.ndarray]:
+    def _geometry(self, positions: np.ndarray, box: np.ndarray | None) -> tuple:
         x = np.ascontiguousarray(positions, dtype=np.float64)
         if x.shape != (self.n_atoms, 3):
             raise ValueError(f"positions must have shape ({self.n_atoms}, 3), got {x.shape}")
+        if self.periodic:
+            if box is None:
+                raise ValueError("periodic GB (CutoffPeriodic) needs the box (3, 3) in nm")
+            b = check_box(box, self.cutoff)
+        else:
+            b = np.eye(3)
+        cut2 = 1e300 if self.cutoff is None else self.cutoff**2
+        return x, b, cut2
+
+    def born_radii(self, positions: np.ndarray, box: np.ndarray | None = None) -> np.ndarray:
+        """Effective Born radii ``(n,)`` nm."""
+        x, b, cut2 = self._geometry(positions, box)
+        hct = self.model == "HCT"
+        args = (self._model, hct, self.engulf_term, cut2, b, self.periodic)
+        return _born_radii(x, self._o, self._s, *args)[0]
+
+    def _evaluate(self, positions: np.ndarray, box: np.ndarray | None) -> tuple[dict, np.ndarray]:
+        x, b, cut2 = self._geometry(positions, box)
+        hct = self.model == "HCT"
         born, chain = _born_radii(
-            x, self._o, self._s, self._model, self.model == "HCT", self.engulf_term
+            x, self._o, self._s, self._model, hct, self.engulf_term, cut2, b, self.periodic
         )
         forces = np.empty_like(x)
         dedb = np.empty(self.n_atoms)
+        inv_cut = 0.0 if self.cutoff is None else 1.0 / self.cutoff
         e_pol, e_sa = _gb_energy(
-            x, self.charges, born, self._pref, self._sa, self.probe_radius, self._o, forces, dedb
+            x,
+            self.charges,
+            born,
+            self._pref,
+            self._sa,
+            self.probe_radius,
+            self._o,
+            forces,
+            dedb,
+            cut2,
+            inv_cut,
+            b,
+            self.periodic,
         )
-        _chain_forces(x, self._o, self._s, dedb * chain, self.engulf_term, forces)
+        _chain_forces(
+            x, self._o, self._s, dedb * chain, self.engulf_term, forces, cut2, b, self.periodic
+        )
         comps = {"gb": float(e_pol)}
         if self._sa > 0:
             comps["gb_surface"] = float(e_sa)
@@ -375,17 +473,17 @@ class GBTerm:
 
     def energy_components(self, positions: np.ndarray, box: np.ndarray | None = None) -> dict:
         """``{"gb": polar energy, "gb_surface": ACE term (when on)}``, kJ/mol."""
-        return self._evaluate(positions)[0]
+        return self._evaluate(positions, box)[0]
 
     def energy(self, positions: np.ndarray, box: np.ndarray | None = None) -> float:
-        """Total GB energy, kJ/mol (``box`` is ignored: no cutoff)."""
-        return float(sum(self._evaluate(positions)[0].values()))
+        """Total GB energy, kJ/mol (``box``, nm, used only with CutoffPeriodic)."""
+        return float(sum(self._evaluate(positions, box)[0].values()))
 
     def energy_forces(
         self, positions: np.ndarray, box: np.ndarray | None = None
     ) -> tuple[float, np.ndarray]:
         """Energy (kJ/mol) and forces ``(n, 3)`` kJ/mol/nm."""
-        comps, forces = self._evaluate(positions)
+        comps, forces = self._evaluate(positions, box)
         return float(sum(comps.values())), forces
 
 

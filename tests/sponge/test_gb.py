@@ -26,10 +26,12 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "ala2"
 GB1 = DATA / "alanine_dipeptide_gb1"
 
 
-def _reference(force, pos):
+def _reference(force, pos, box=None):
     system = openmm.System()
     for _ in range(len(pos)):
         system.addParticle(1.0)
+    if box is not None:
+        system.setDefaultPeriodicBoxVectors(*[openmm.Vec3(*v) for v in box])
     system.addForce(copy.deepcopy(force))
     ctx = openmm.Context(
         system, openmm.VerletIntegrator(0.001), openmm.Platform.getPlatformByName("Reference")
@@ -150,12 +152,45 @@ def test_unsupported_gb_forms_name_themselves(ala2):
         warnings.simplefilter("ignore")
         salt = prm.createSystem(implicitSolvent=app.OBC1, implicitSolventKappa=1.0 / unit.nanometer)
         gbn = prm.createSystem(implicitSolvent=app.GBn)
-        cut = prm.createSystem(implicitSolvent=app.HCT, nonbondedMethod=app.CutoffNonPeriodic)
     with pytest.raises(ValueError, match="kappa"):
         GBTerm.from_openmm(_gb_force(salt))
     with pytest.raises(ValueError, match="not one of the Amber"):
         GBTerm.from_openmm(_gb_force(gbn))
-    with pytest.raises(ValueError, match="cutoff"):
-        GBTerm.from_openmm(_gb_force(cut))
+    with pytest.raises(ValueError, match="periodic GB needs a cutoff"):
+        GBTerm([0.0], [0.15], [0.8], periodic=True)
     with pytest.raises(ValueError, match="atom 1: GB radius"):
         GBTerm([0.0, 0.0], [0.15, 0.005], [0.8, 0.8])
+
+
+@pytest.mark.parametrize("model", ["HCT", "OBC1", "OBC2"])
+def test_amber_gb_with_cutoff_matches_openmm(ala2, model):
+    """CutoffNonPeriodic (0.5 nm, shorter than the molecule): shifted pair energies."""
+    prm, pos = ala2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        system = prm.createSystem(
+            implicitSolvent=getattr(app, model),
+            nonbondedMethod=app.CutoffNonPeriodic,
+            nonbondedCutoff=0.5 * unit.nanometer,
+        )
+    force = _gb_force(system)
+    term = GBTerm.from_openmm(force)
+    assert term.cutoff == pytest.approx(0.5)
+    e, f = term.energy_forces(pos)
+    e_ref, f_ref = _reference(force, pos)
+    assert e == pytest.approx(e_ref, rel=1e-10)
+    assert np.abs(f - f_ref).max() < 1e-8
+
+
+def test_periodic_gbsaobc_matches_openmm(villin_protein_obc):
+    force, pos = villin_protein_obc
+    force = copy.deepcopy(force)
+    force.setNonbondedMethod(openmm.GBSAOBCForce.CutoffPeriodic)
+    force.setCutoffDistance(1.0)
+    box = np.diag([4.0, 3.6, 3.2])
+    term = GBTerm.from_openmm(force)
+    assert term.periodic
+    e, f = term.energy_forces(pos, box)
+    e_ref, f_ref = _reference(force, pos, box)
+    assert e == pytest.approx(e_ref, rel=1e-10)
+    assert np.abs(f - f_ref).max() < 1e-7
