@@ -12,6 +12,8 @@ Kinds (OpenMM's definitions, nm):
     local coordinates:       o = sum_i wo_i r_i, X = sum_i wx_i r_i, Y = sum_i wy_i r_i,
                              ex = X/|X|, ez = (X x Y)/|X x Y|, ey = ez x ex,
                              r = o + lx ex + ly ey + lz ez              (TIP5P, ...)
+    fixed distance:          D = (r2 - r1) + k (r3 - r2),  r = r1 + d D/|D|
+                             (GROMACS "3fd", SPONGE virtual atom type 3, Amber's EP)
 
 For the local-coordinates kind the force ``f`` on the site reaches the parents
 through ``F_i = wo_i f + wx_i F_X + wy_i F_Y`` with (P_a = I - e_a e_a^T)
@@ -31,7 +33,7 @@ import numpy as np
 
 
 class VirtualSites:
-    """A set of virtual sites of the three linear/out-of-plane kinds.
+    """A set of virtual sites of the kinds listed in the module docstring.
 
     Args:
         n_atoms: number of particles (sites included).
@@ -43,6 +45,7 @@ class VirtualSites:
         self._avg3: list[tuple[int, int, int, int, float, float, float]] = []
         self._oop: list[tuple[int, int, int, int, float, float, float]] = []
         self._local: list[tuple[int, tuple[int, ...], np.ndarray]] = []
+        self._fd: list[tuple[int, int, int, int, float, float]] = []
         self._frozen = False
 
     def _check(self, kind: str, site: int, parents) -> None:
@@ -103,14 +106,46 @@ class VirtualSites:
         lp = np.asarray(local_position, dtype=np.float64).reshape(3)
         self._local.append((int(site), parents, np.concatenate([w.ravel(), lp])))
 
+    def add_fixed_distance(
+        self, site: int, p1: int, p2: int, p3: int, distance: float, k: float
+    ) -> None:
+        """Add ``r = r1 + d D/|D|`` with ``D = (r2 - r1) + k (r3 - r2)`` (``d`` in nm)."""
+        self._check("FixedDistance", site, (p1, p2, p3))
+        self._fd.append((int(site), int(p1), int(p2), int(p3), float(distance), float(k)))
+
+    @staticmethod
+    def _fd_geometry(positions, idx, d, k):
+        r1 = positions[idx[:, 1]]
+        direction = (positions[idx[:, 2]] - r1) + k * (positions[idx[:, 3]] - positions[idx[:, 2]])
+        norm = np.linalg.norm(direction, axis=1, keepdims=True)
+        return r1, direction / norm, d / norm
+
+    def _place_fd(self, positions, idx, d, k):
+        r1, unit, _ = self._fd_geometry(positions, idx, d, k)
+        positions[idx[:, 0]] = r1 + d * unit
+
+    def _spread_fd(self, positions, forces, idx, d, k):
+        _, unit, scale = self._fd_geometry(positions, idx, d, k)
+        f = forces[idx[:, 0]].copy()
+        forces[idx[:, 0]] = 0.0
+        corr = scale * (f - unit * np.sum(unit * f, axis=1, keepdims=True))
+        np.add.at(forces, idx[:, 1], f - corr)
+        np.add.at(forces, idx[:, 2], (1.0 - k) * corr)
+        np.add.at(forces, idx[:, 3], k * corr)
+
+    def _fd_arrays(self):
+        a = np.array(self._fd, dtype=np.float64).reshape(-1, 6)
+        return a[:, :4].astype(np.int64), a[:, 4:5], a[:, 5:6]
+
     def __len__(self) -> int:
-        return len(self._avg2) + len(self._avg3) + len(self._oop) + len(self._local)
+        return len(self._avg2) + len(self._avg3) + len(self._oop) + len(self._local) + len(self._fd)
 
     @property
     def site_indices(self) -> np.ndarray:
         """Indices of all virtual-site particles."""
         return np.array(
-            [s[0] for s in self._avg2 + self._avg3 + self._oop + self._local], dtype=np.int64
+            [s[0] for s in self._avg2 + self._avg3 + self._oop + self._local + self._fd],
+            dtype=np.int64,
         )
 
     def _local_groups(self):
@@ -161,6 +196,7 @@ class VirtualSites:
                     self._a3[0][:, 1:].ravel(),
                     self._oo[0][:, 1:].ravel(),
                     np.array([p for _, ps, _ in self._local for p in ps], dtype=np.int64),
+                    np.array([p for f in self._fd for p in f[1:4]], dtype=np.int64),
                 ]
             )
             self._chained = bool(np.isin(parents, sites).any())
@@ -192,6 +228,9 @@ class VirtualSites:
                     np.array([parents]),
                     *self._split(data, len(parents)),
                 )
+            idx, d, k = self._fd_arrays()
+            for m in range(len(idx)):
+                self._place_fd(positions, idx[m : m + 1], d[m : m + 1], k[m : m + 1])
             return positions
         if len(i2):
             positions[i2[:, 0]] = w2[:, :1] * positions[i2[:, 1]] + w2[:, 1:2] * positions[i2[:, 2]]
@@ -210,6 +249,8 @@ class VirtualSites:
             )
         for sites, parents, lwo, lwx, lwy, lp in self._local_groups():
             self._place_local(positions, sites, parents, lwo, lwx, lwy, lp)
+        if self._fd:
+            self._place_fd(positions, *self._fd_arrays())
         return positions
 
     @staticmethod
@@ -251,6 +292,13 @@ class VirtualSites:
             return forces
         (i2, w2), (i3, w3), (io, wo) = self._arrays()
         # reverse order of placement so that chained sites pass force down correctly
+        if self._fd:
+            idx, d, k = self._fd_arrays()
+            if self._chained:
+                for m in reversed(range(len(idx))):
+                    self._spread_fd(positions, forces, idx[m : m + 1], d[m : m + 1], k[m : m + 1])
+            else:
+                self._spread_fd(positions, forces, idx, d, k)
         if self._chained:
             for site, parents, data in reversed(self._local):
                 self._spread_local(

@@ -17,6 +17,9 @@ SPONGE's ``fscanf``; units Angstrom, kcal/mol, rad, amu; charges times
 ``_improper_dihedral.txt`` ``n``, lines ``i j l m k phi0``; E = k w(phi - phi0)^2, w: wrap to +-pi
 ``_nb14.txt``              ``n``, n lines ``i j lj_scale coulomb_scale``
 ``_exclude.txt``           ``N total``, N lines ``count j1 j2 ...``
+``_virtual_atom.txt``      one site a line: ``1 v a b w`` (v = a + w (b - a)), ``2 v a b c wb wc``
+                           (v = a + wb (b - a) + wc (c - a)), ``3 v a b c d k``
+                           (v = a + d D/|D|, D = (b - a) + k (c - b))
 ``_cmap.txt``              ``n ntypes``, per type ``resolution`` and res*res energies
                            (phi rows, psi columns, from -180 deg), n lines ``a b c d e type``
 ``_atom_name.txt`` etc.    names (optional)
@@ -42,7 +45,7 @@ from sponge.system import System
 
 KCAL = 4.184
 CHARGE_SCALE = 18.2223
-_FORCE_FILES_UNSUPPORTED = ("urey_bradley", "virtual_atom", "LJ_soft_core", "nb14_extra")
+_FORCE_FILES_UNSUPPORTED = ("urey_bradley", "LJ_soft_core", "nb14_extra")
 
 
 class _Tokens:
@@ -261,6 +264,8 @@ def read_native(prefix_or_dir: str | Path) -> dict:
     out["cmap_maps"] = maps
     out["cmap"] = np.array(cmaps, dtype=np.int64).reshape(-1, 6)
 
+    out["virtual_atoms"] = _read_virtual_atoms(path("virtual_atom"), n)
+
     names = {}
     for kind in ("atom_name", "atom_type_name", "resname"):
         if path(kind).exists():
@@ -278,6 +283,56 @@ def read_native(prefix_or_dir: str | Path) -> dict:
         names["residue_sizes"] = sizes
     out["names"] = names
     return out
+
+
+def _read_virtual_atoms(path: Path, n: int) -> list[tuple[int, int, tuple[int, ...], tuple]]:
+    """Records ``(type, site, parents, parameters)`` of a SPONGE virtual-atom file."""
+    if not path.exists():
+        return []
+    shapes = {1: (2, 1), 2: (3, 2), 3: (3, 2)}
+    records = []
+    for line_no, line in enumerate(path.read_text().splitlines(), start=1):
+        fields = line.split("#", 1)[0].split()
+        try:
+            kind, site = int(fields[0]), int(fields[1])
+        except (IndexError, ValueError):
+            continue  # SPONGE skips lines that do not start with two integers
+        if kind not in shapes:
+            raise InputFileError(
+                path,
+                line_no,
+                f"virtual atom type {kind} is not supported (sponge reads types 1, 2 and 3)",
+            )
+        n_from, n_par = shapes[kind]
+        if len(fields) != 2 + n_from + n_par:
+            raise InputFileError(
+                path,
+                line_no,
+                f"virtual atom type {kind} needs "
+                f"{n_from} atoms and {n_par} parameters; got {fields[2:]}",
+            )
+        try:
+            parents = tuple(int(x) for x in fields[2 : 2 + n_from])
+            params = tuple(float(x) for x in fields[2 + n_from :])
+        except ValueError:
+            raise InputFileError(path, line_no, f"cannot read {line.strip()!r}") from None
+        for a in (site, *parents):
+            if not 0 <= a < n:
+                raise InputFileError(path, line_no, f"atom index {a} out of range 0..{n - 1}")
+        records.append((kind, site, parents, params))
+    return records
+
+
+def _add_virtual_atoms(system: System, records) -> None:
+    vs = system.virtual_sites
+    for kind, site, parents, params in records:
+        if kind == 1:
+            vs.add_two_particle_average(site, *parents, 1.0 - params[0], params[0])
+        elif kind == 2:
+            a, b = params
+            vs.add_three_particle_average(site, *parents, 1.0 - a - b, a, b)
+        else:
+            vs.add_fixed_distance(site, *parents, params[0] / 10.0, params[1])
 
 
 def _lj_per_type(data: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -500,6 +555,8 @@ def load_sponge(
     system, state = from_openmm(omm, data["coordinate"] / 10.0, box=box, dtype=dtype)
     system.topology = _topology(data)
     system.native = data
+    _add_virtual_atoms(system, data["virtual_atoms"])
+    system.virtual_sites.compute_positions(state.positions)
     if "velocity" in data:
         state.velocities = data["velocity"] / 10.0
     state.time = float(data.get("time", 0.0))

@@ -109,16 +109,21 @@ def test_cmap_reproduces_grid_values_at_nodes():
     np.testing.assert_allclose(c[:, 0], grid.ravel(), atol=1e-12)
 
 
-def test_virtual_sites_forces_through_system():
-    """Energy of a term acting on sites, as a function of the real atoms only."""
-    n = 9
+@pytest.mark.parametrize("chained", [False, True])
+def test_virtual_sites_forces_through_system(chained):
+    """Energy of a term acting on sites, as a function of the real atoms only.
+
+    ``chained``: the fixed-distance site is built on another site (one at a time path).
+    """
+    n = 10
     vs = VirtualSites(n)
     vs.add_two_particle_average(6, 0, 1, 0.3, 0.7)
     vs.add_three_particle_average(7, 1, 2, 3, 0.5, 0.25, 0.25)
     vs.add_out_of_plane(8, 3, 4, 5, 0.4, 0.3, 2.5)
-    pairs = np.array([[6, 2], [7, 4], [8, 0], [6, 8], [7, 5]])
-    bond = HarmonicBondTerm(n, pairs, np.full(5, 3000.0), np.full(5, 0.15))
-    masses = np.array([12.0] * 6 + [0.0] * 3)
+    vs.add_fixed_distance(9, 0, 6 if chained else 2, 4, 0.05, 0.4)
+    pairs = np.array([[6, 2], [7, 4], [8, 0], [6, 8], [7, 5], [9, 3], [9, 7]])
+    bond = HarmonicBondTerm(n, pairs, np.full(7, 3000.0), np.full(7, 0.15))
+    masses = np.array([12.0] * 6 + [0.0] * 4)
     system = System(masses, terms=[bond], virtual_sites=vs)
     pos = random_positions(n, seed=7)
 
@@ -141,6 +146,9 @@ def test_virtual_sites_forces_through_system():
     pos_sites = pos.copy()
     vs.compute_positions(pos_sites)
     assert np.allclose(pos_sites[6], 0.3 * pos[0] + 0.7 * pos[1])
+    p2 = pos_sites[6] if chained else pos[2]
+    direction = p2 - pos[0] + 0.4 * (pos[4] - p2)
+    assert np.allclose(pos_sites[9], pos[0] + 0.05 * direction / np.linalg.norm(direction))
 
 
 def _site_vs_openmm(make_site, n_parents, seed):

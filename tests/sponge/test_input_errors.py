@@ -290,3 +290,29 @@ def test_gromacs_top_error_names_line(tmp_path):
     msg = _raises_at(p, k + 1, sponge.load_gromacs, p, LOCAL_DATA / "tiny.gro",
                      nonbonded="NoCutoff")
     assert "dihedrals" in msg
+
+
+def test_native_virtual_atoms(tmp_path):
+    """SPONGE virtual atoms: type 2 (linear, TIP4P's M) and type 3 (fixed distance)."""
+    files = _native_files(tmp_path)
+    files["coordinate"] = ["5", "0.0 0.0 0.0", "1.0 0.0 0.0", "1.0 1.0 0.0", "0.0 0.0 0.0",
+                           "0.0 0.0 0.0", "20.0 20.0 20.0 90.0 90.0 90.0"]
+    files["mass"] = ["5", "12.0", "1.008", "1.008", "0.0", "0.0"]
+    files["charge"] = ["5", "-7.28", "3.64", "3.64", "0.0", "0.0"]
+    files["LJ"] = ["5 2", "", "1.0e6", "0.0 0.0", "", "600.0", "0.0 0.0", "", "0", "1", "1",
+                   "1", "1"]
+    files["exclude"] = ["5 3", "2 1 2", "1 2", "0", "0", "0"]
+    for kind, lines in files.items():
+        _write(tmp_path, f"T_{kind}.txt", lines)
+    _write(tmp_path, "T_virtual_atom.txt", ["2 3 0 1 2 0.2 0.3", "3 4 0 1 2 0.5 0.5  # EP"])
+    system, state = sponge.load_sponge(tmp_path / "T", nonbonded="NoCutoff")
+    x = np.array([[0.0, 0, 0], [1.0, 0, 0], [1.0, 1.0, 0]]) / 10.0
+    assert np.allclose(state.positions[3], x[0] + 0.2 * (x[1] - x[0]) + 0.3 * (x[2] - x[0]))
+    d = (x[1] - x[0]) + 0.5 * (x[2] - x[1])
+    assert np.allclose(state.positions[4], x[0] + 0.05 * d / np.linalg.norm(d))
+    assert np.all(system.forces(state)[3:] == 0.0)
+    _write(tmp_path, "T_virtual_atom.txt", ["2 3 0 1 2 0.2 0.3", "2 4 0 1 0.5 0.5"])
+    p = tmp_path / "T_virtual_atom.txt"
+    _raises_at(p, 2, sponge.load_sponge, tmp_path / "T", nonbonded="NoCutoff")
+    _write(tmp_path, "T_virtual_atom.txt", ["0 3 0 1.5"])
+    _raises_at(p, 1, sponge.load_sponge, tmp_path / "T", nonbonded="NoCutoff")
