@@ -13,6 +13,14 @@ be differentiated again (forces in a loss, Hessian-vector products).
 See ``core_autodiff/README.md`` for the design.
 """
 
+import os as _os
+
+# numba's OpenMP workers spin between parallel regions by default; on small shared
+# machines that starves the other threads (measured 3-4x slower at 2 threads). Wait
+# passively unless the user chose otherwise; must be set before numba starts threads.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 import sys as _sys  # noqa: E402
 
 from . import ops as _ops_module  # noqa: E402

@@ -11,6 +11,14 @@ Example:
     >>> system.forces(state)            # (n_atoms, 3) kJ/mol/nm
 """
 
+import os as _os
+
+# numba's OpenMP workers spin between parallel regions by default; on small shared
+# machines that starves the other threads (measured 3-4x slower at 2 threads). Wait
+# passively unless the user chose otherwise; must be set before numba starts threads.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 from sponge.forces import ForceTerm, ForceTermBase
 from sponge.io import (
     InputFileError,
