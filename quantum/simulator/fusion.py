@@ -7,9 +7,10 @@ passes over memory for a little arithmetic.
 
 Algorithm (greedy, order-preserving): walk the ops; ``last[q]`` is the latest
 block touching qubit ``q``. A new op with qubit set ``S`` joins the latest of
-the blocks ``last[S]`` when the union still fits; otherwise it opens a new
-block. Either way, earlier candidate blocks that nothing later touches
-("free") are absorbed when they fit. Moving ops across blocks on disjoint
+the blocks ``last[S]`` when the union still fits (an op on qubits no block
+touched yet may join the newest block); otherwise it opens a new block.
+Either way, earlier candidate blocks that nothing later touches ("free")
+are absorbed when they fit. Moving ops across blocks on disjoint
 qubits is exact (they commute). Only fixed ops are fused: the caller cuts
 the op list at parameterized ops and measurements.
 """
@@ -47,8 +48,13 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
         s = set(op.qubits)
         cands = sorted({last[q] for q in s if q in last})
         free = [c for c in cands if all(last[q] == c for q in blocks[c].qubits)]
-        if cands and len(blocks[cands[-1]].qubits | s) <= max_qubits:
-            b = cands[-1]
+        if not cands:  # fresh qubits: any block may take the op; try the newest live one
+            live = [i for i in range(len(blocks) - 1, -1, -1) if blocks[i].alive][:1]
+            cands_try = live
+        else:
+            cands_try = cands[-1:]
+        if cands_try and len(blocks[cands_try[0]].qubits | s) <= max_qubits:
+            b = cands_try[0]
             host = blocks[b]
             host.ops.append(op)
             host.qubits |= s
