@@ -155,7 +155,8 @@ class Simulator:
                 elif not is_barrier(g):
                     self._be.apply(self._qs, compile_gate(g, self.n_qubits, pr=pr, index=i))
             return MeasureResult(keys, np.array([bits]))
-        prog = Program.bound(circuit, self.n_qubits, pr, self.fusion, self.fusion_max_qubits)
+        prog = Program.bound_cached(circuit, self.n_qubits, pr, self.fusion,
+                                    self.fusion_max_qubits)
         for op in prog.ops:
             self._be.apply(self._qs, op)
         return None
