@@ -65,8 +65,9 @@ class CpuBackend:
             m = m.astype(v.dtype, copy=False)
             k = op.targets.shape[0]
             if k == 1:
-                (cg.dense1_par if par else cg.dense1_ser)(v, int(op.targets[0]), op.cmask,
-                                                          op.spos, m, adj)
+                mode = op.mode if mat is None else cg.dense1_mode_of(m)
+                (cg.dense1m_par if par else cg.dense1m_ser)(v, int(op.targets[0]), op.cmask,
+                                                            op.spos, m, adj, mode)
             elif k == 2:
                 (cg.dense2_par if par else cg.dense2_ser)(v, int(op.targets[0]),
                                                           int(op.targets[1]), op.cmask,

@@ -42,6 +42,12 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
     Returns:
         An equivalent op list; single-op blocks keep their specialised kind.
     """
+    return [_block_op(g) for g in group_ops(ops, max_qubits)]
+
+
+def group_ops(ops: list[Op], max_qubits: int) -> list[list[Op]]:
+    """Consecutive groups of ``ops`` (reordered only across disjoint qubits) touching at
+    most ``max_qubits`` qubits each (a wider op forms its own group)."""
     blocks: list[_Block] = []
     last: dict[int, int] = {}
     for op in ops:
@@ -65,7 +71,7 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
             _absorb(blocks, last, b, free, max_qubits)
         for q in s:
             last[q] = b
-    return [_block_op(bl) for bl in blocks if bl.alive]
+    return [bl.ops for bl in blocks if bl.alive]
 
 
 def _absorb(blocks, last, b, free, max_qubits):
@@ -83,21 +89,21 @@ def _absorb(blocks, last, b, free, max_qubits):
     host.ops[:0] = pre
 
 
-def _block_op(bl: _Block) -> Op:
-    if len(bl.ops) == 1:
-        return bl.ops[0]
-    qubits = sorted(bl.qubits)
+def _block_op(group: list[Op]) -> Op:
+    if len(group) == 1:
+        return group[0]
+    qubits = sorted(set().union(*(op.qubits for op in group)))
     pos = {q: i for i, q in enumerate(qubits)}
     dim = 1 << len(qubits)
     u = np.eye(dim, dtype=np.complex128)
-    for op in bl.ops:
+    for op in group:
         local = Op(op.kind, [pos[int(t)] for t in op.targets], tuple(pos[c] for c in op.ctrls),
                    mat=op.mat, perm=op.perm)
         for col in range(dim):
             v = np.ascontiguousarray(u[:, col])
             apply_fixed_small(v, local)
             u[:, col] = v
-    return classify_matrix(u, qubits, (), name="+".join(o.name for o in bl.ops))
+    return classify_matrix(u, qubits, (), name="+".join(o.name for o in group))
 
 
 def apply_fixed_small(v: np.ndarray, op: Op) -> None:

@@ -104,8 +104,14 @@ class Op:
     name: str = ""
     cmask: int = field(init=False)
     spos: np.ndarray = field(init=False)
+    mode: int = field(init=False)
 
     def __post_init__(self):
+        self.mode = 0
+        if self.kind == DENSE and self.mat is not None and self.mat.shape == (2, 2):
+            from ..kernels.cpu_gates import dense1_mode_of
+
+            self.mode = dense1_mode_of(self.mat)
         self.targets = np.asarray(self.targets, dtype=np.int64)
         self.cmask = int(sum(1 << c for c in self.ctrls))
         self.spos = np.array(sorted(list(self.targets) + list(self.ctrls)), dtype=np.int64)

@@ -43,6 +43,7 @@ class Program:
     def __init__(self, ops: list[Op], slots: SlotTable | None):
         self.ops = ops
         self.slots = slots
+        self._blocked = None  # CPU cache-blocked plan of a bound program (set by Simulator)
         if slots is not None:
             self.const, self.coeff = slots.matrix()
 

@@ -17,11 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from .backend import make_backend
+from .blocking import MIN_QUBITS, BlockRun, plan_blocks
 from .grad_ops import GradOpsWrapper, build_grad_ops
 from .measure import MeasureResult, sample_indices
 from .ops import compile_gate, is_barrier, is_measure
 from .pauli import PauliSum
-from .program import FUSION_MAX_QUBITS, Program
+from .program import Program
 
 
 class Simulator:
@@ -34,7 +35,11 @@ class Simulator:
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
         fusion: fuse adjacent fixed gates in ``apply_circuit`` and gradients.
-        fusion_max_qubits: largest fused block.
+        fusion_max_qubits: largest fused block; default 2 below 16 qubits (fewer kernel
+            calls), 1 from 16 qubits up, where the kernels are arithmetic-bound inside cache
+            blocks and wider dense blocks only add work.
+        blocking: on the CPU from 16 qubits, run stretches of fixed gates chunk by chunk in
+            cache (:mod:`quantum.simulator.blocking`).
 
     Raises:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
@@ -43,7 +48,7 @@ class Simulator:
 
     def __init__(self, backend: str, n_qubits: int, seed: int | None = None,
                  dtype=np.complex128, fusion: bool = True,
-                 fusion_max_qubits: int = FUSION_MAX_QUBITS):
+                 fusion_max_qubits: int | None = None, blocking: bool = True):
         if int(n_qubits) != n_qubits or n_qubits < 1:
             raise ValueError(f"n_qubits must be a positive integer, got {n_qubits!r}.")
         dtype = np.dtype(dtype)
@@ -54,7 +59,10 @@ class Simulator:
         self.backend = backend if isinstance(backend, str) else self._be.name
         self.dtype = np.dtype(getattr(self._be, "dtype", dtype))
         self.fusion = fusion
-        self.fusion_max_qubits = fusion_max_qubits
+        if fusion_max_qubits is None:
+            fusion_max_qubits = 2 if self.n_qubits < MIN_QUBITS else 1
+        self.fusion_max_qubits = int(fusion_max_qubits)
+        self.blocking = blocking
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._qs = self._be.zeros(1 << self.n_qubits)
@@ -88,7 +96,7 @@ class Simulator:
     def copy(self) -> Simulator:
         """An independent simulator with the same state."""
         sim = Simulator(self._be, self.n_qubits, self.seed, self.dtype, self.fusion,
-                        self.fusion_max_qubits)
+                        self.fusion_max_qubits, self.blocking)
         sim.backend = self.backend
         sim._qs = self._qs.copy()
         return sim
@@ -157,8 +165,16 @@ class Simulator:
             return MeasureResult(keys, np.array([bits]))
         prog = Program.bound_cached(circuit, self.n_qubits, pr, self.fusion,
                                     self.fusion_max_qubits)
-        for op in prog.ops:
-            self._be.apply(self._qs, op)
+        ops = prog.ops
+        if self.blocking and self._be.name == "cpu" and self.n_qubits >= MIN_QUBITS:
+            if prog._blocked is None:
+                prog._blocked = plan_blocks(prog.ops, self.n_qubits)
+            ops = prog._blocked
+        for op in ops:
+            if isinstance(op, BlockRun):
+                op.run(self._qs)
+            else:
+                self._be.apply(self._qs, op)
         return None
 
     def apply_hamiltonian(self, hamiltonian) -> None:

@@ -201,3 +201,45 @@ def test_gpu_simulator_matches_cpu():
     a.apply_circuit(c)
     b.apply_circuit(c)
     assert np.max(np.abs(a.get_qs() - b.get_qs())) < 1e-12
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("adj", [False, True])
+def test_one_qubit_cheap_forms(mode, adj):
+    """Real (RY, H) and RX-like matrices take cheaper kernels; both directions match dense."""
+    n = 5
+    rng = np.random.default_rng(mode)
+    a, b = rng.uniform(0, 6, 2)
+    m = {0: np.array([[np.cos(a), -np.exp(1j * b) * np.sin(a)],
+                      [np.exp(1j * b) * np.sin(a), np.cos(a)]]),
+         1: np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], dtype=complex),
+         2: np.array([[np.cos(a), -1j * np.sin(a)], [-1j * np.sin(a), np.cos(a)]])}[mode]
+    assert cg.dense1_mode_of(m) == mode
+    for t, ctrl in [(0, ()), (3, (1,)), (4, (0, 2))]:
+        op = classify_matrix(m, [t], ctrl)
+        assert op.mode == mode
+        psi = random_state(n, rng)
+        v = psi.copy()
+        CpuBackend().apply(v, op, adj=adj)
+        ref = apply_tensor(psi, m.conj().T if adj else m, [t], list(ctrl), n)
+        assert np.max(np.abs(v - ref)) < 1e-12
+
+
+def test_cache_blocked_runs_match_plain_kernels():
+    from quantum.simulator.blocking import BlockRun, plan_blocks
+
+    n = 16
+    rng = np.random.default_rng(8)
+    ops = []
+    for _ in range(6):
+        ops += [op for op, _ in _ops(n, rng)]
+    plan = plan_blocks(ops, n, block_qubits=10)
+    assert any(isinstance(p, BlockRun) for p in plan)
+    psi = random_state(n, rng)
+    a, b = psi.copy(), psi.copy()
+    be = CpuBackend()
+    for op in ops:
+        be.apply(a, op)
+    for p in plan:
+        p.run(b) if isinstance(p, BlockRun) else be.apply(b, p)
+    assert np.max(np.abs(a - b)) < 1e-12
