@@ -45,7 +45,13 @@ def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
     """
     n_slots = len(prog.const)
     g = np.zeros((len(lams), n_slots), dtype=np.complex128)
+    fused = hasattr(backend, "step") and len(lams) == 1
     for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):
+        if fused and op.param is not None and len(op.param.slots) == 1:
+            r = backend.step(psi, lams[0], op, m, op.param.diff(theta)[0])
+            if r is not None:
+                g[0, op.param.slots[0]] += r
+                continue
         backend.apply(psi, op, m, adj=True)
         if op.param is not None:
             dms = op.param.diff(theta)

@@ -264,3 +264,25 @@ def test_errors():
         ops(np.array([0.1, 0.2, 0.3]))
     with pytest.raises(ValueError, match="measure"):
         sim.get_expectation_with_grad(Z1, Circuit([gates.RX("a").on(0), gates.Measure("m").on(0)]))
+
+
+@pytest.mark.parametrize("n_hams", [1, 2])
+def test_controlled_rotations_fused_and_generic_sweeps(n_hams):
+    """One Hamiltonian takes the fused reverse-step kernels, two the generic path."""
+    n = 4
+    c = Circuit([gates.H.on(q) for q in range(n)])
+    c += gates.RY("a").on(1, 0)
+    c += gates.RZ({"b": 1.5}).on(2, [0, 3])
+    c += gates.RX("c").on(3)
+    c += gates.PhaseShift("a").on(0, 2)
+    c += gates.X.on(2, 1)
+    c += gates.RY("b").on(0)
+    ops = Simulator("cpu", n).get_expectation_with_grad(HAMS[:n_hams], c)
+    x = np.array([0.3, -0.8, 1.9])
+    _, g = ops(x)
+    h = 1e-6
+    for j in range(3):
+        d = np.zeros(3)
+        d[j] = h
+        fd = (ops(x + d)[0] - ops(x - d)[0]) / (2 * h)
+        assert np.max(np.abs(fd[0] - g[0, :, j])) < 1e-8
