@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blocking import MIN_QUBITS, BlockRun, plan_blocks
+from .ops import Op
 from .pauli import PauliSum
 from .program import Program
 
@@ -30,9 +32,22 @@ LAM_BYTES = 1 << 30
 
 
 def forward(backend, prog: Program, theta, psi0):
-    """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``."""
+    """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``.
+
+    On the CPU from ``blocking.MIN_QUBITS`` qubits the bound ops run cache-blocked.
+    """
     mats = prog.matrices(theta)
     psi = psi0.copy()
+    n_qubits = psi.shape[0].bit_length() - 1
+    if getattr(backend, "name", "") == "cpu" and n_qubits >= MIN_QUBITS:
+        bound = [op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
+                 for op, m in zip(prog.ops, mats, strict=True)]
+        for item in plan_blocks(bound, n_qubits):
+            if isinstance(item, BlockRun):
+                item.run(psi)
+            else:
+                backend.apply(psi, item)
+        return psi, mats
     for op, m in zip(prog.ops, mats, strict=True):
         backend.apply(psi, op, m)
     return psi, mats
