@@ -15,9 +15,10 @@ from .circuit import (
     controlled,
     dagger,
 )
+from .operators import Hamiltonian, QubitOperator
 from .parameterresolver import ParameterResolver
 
 __all__ = [
-    "gates", "Circuit", "ParameterResolver", "UN", "add_prefix", "add_suffix", "apply",
-    "change_param_name", "controlled", "dagger",
+    "gates", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian",
+    "UN", "add_prefix", "add_suffix", "apply", "change_param_name", "controlled", "dagger",
 ]
