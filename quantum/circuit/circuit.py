@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .. import gates as G
-from ..gates import BarrierGate, BasicGate, MeasureGate, ParameterGate
+from ..gates import BarrierGate, BasicGate, MeasureGate, NoiseChannel, ParameterGate
 from ..parameterresolver import ParameterResolver
 from .matrix import circuit_matrix
 
@@ -136,8 +136,8 @@ class Circuit:
 
     @property
     def is_noise_circuit(self) -> bool:
-        """True when the circuit holds a noise channel (none are defined yet)."""
-        return False
+        """True when the circuit holds a noise channel."""
+        return any(isinstance(g, NoiseChannel) for g in self._gates)
 
     def depth(self, with_single: bool = True, with_barrier: bool = True) -> int:
         """Number of layers when gates are packed as early as possible.
@@ -270,8 +270,8 @@ class Circuit:
         for g in reversed(self._gates):
             if isinstance(g, BarrierGate):
                 out.append(g._copy())
-            elif isinstance(g, MeasureGate):
-                raise ValueError(f"Cannot take the dagger of a circuit with measurement {g}")
+            elif isinstance(g, MeasureGate | NoiseChannel):
+                raise ValueError(f"Cannot take the dagger of a circuit with non-unitary {g}")
             else:
                 out.append(g.hermitian())
         return out
@@ -281,6 +281,10 @@ class Circuit:
     def remove_barrier(self) -> Circuit:
         """New circuit without barriers."""
         return Circuit(g for g in self._gates if not isinstance(g, BarrierGate))
+
+    def remove_noise(self) -> Circuit:
+        """New circuit without noise channels."""
+        return Circuit(g for g in self._gates if not isinstance(g, NoiseChannel))
 
     def remove_measure(self) -> Circuit:
         """New circuit without measurements."""
