@@ -23,7 +23,7 @@ import numpy as np
 from .. import gates as G
 from ..gates import BarrierGate, BasicGate, MeasureGate, NoiseChannel, ParameterGate
 from ..parameterresolver import ParameterResolver
-from .matrix import circuit_matrix
+from .matrix import circuit_matrix, gate_unitary
 
 __all__ = ["Circuit"]
 
@@ -290,9 +290,33 @@ class Circuit:
         """New circuit without measurements."""
         return Circuit(g for g in self._gates if not isinstance(g, MeasureGate))
 
-    def matrix(self, pr: Any = None, n_qubits: int | None = None) -> np.ndarray:
-        """Dense unitary ``(2**n, 2**n)`` complex128 (n <= 12), qubit 0 least significant."""
-        return circuit_matrix(self, pr, n_qubits)
+    def matrix(
+        self, pr: Any = None, n_qubits: int | None = None, method: str = "tensor"
+    ) -> np.ndarray:
+        """Dense unitary ``(2**n, 2**n)`` complex128 (n <= 12), qubit 0 least significant.
+
+        Args:
+            pr: parameter values.
+            n_qubits: register width (default ``self.n_qubits``).
+            method: ``"tensor"`` applies each gate to the columns by tensor
+                reshaping (fast); ``"kron"`` multiplies the Kronecker-built full
+                matrix of each gate (n <= 10; an independent reference).
+        """
+        if method == "tensor":
+            return circuit_matrix(self, pr, n_qubits)
+        if method != "kron":
+            raise ValueError(f"method must be 'tensor' or 'kron', got {method!r}")
+        n = self.n_qubits if n_qubits is None else int(n_qubits)
+        if n > 10:
+            raise ValueError(f"kron-built circuit matrix limited to 10 qubits, asked for {n}")
+        out = np.eye(2**n, dtype=np.complex128)
+        for g in self._gates:
+            if isinstance(g, BarrierGate):
+                continue
+            if not hasattr(g, "matrix"):
+                raise ValueError(f"Circuit with non-unitary element {g} has no matrix")
+            out = gate_unitary(g, n, pr) @ out
+        return out
 
     # ------------------------------------------------------------- display
     def summary(self, show: bool = True) -> str:

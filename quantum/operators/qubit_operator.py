@@ -109,7 +109,8 @@ class QubitOperator:
     """A sum of Pauli strings ``sum_t c_t P_t``.
 
     Args:
-        term: ``"X0 Y1"`` (``""`` or None: identity), or ``((0, "X"), (1, "Y"))``.
+        term: ``"X0 Y1"`` (``""`` or ``()``: identity; None: the zero operator),
+            or ``((0, "X"), (1, "Y"))``.
         coefficient: a number, a parameter name or a ParameterResolver.
 
     Raises:
@@ -120,7 +121,7 @@ class QubitOperator:
 
     def __init__(self, term: Any = None, coefficient: Any = 1.0) -> None:
         self.terms: dict[Term, Coeff] = {}
-        if term is None and coefficient == 1.0:
+        if term is None:
             return
         phase, key = _parse_term(term)
         self.terms[key] = _as_coeff(coefficient) * phase if phase != 1 else _as_coeff(coefficient)

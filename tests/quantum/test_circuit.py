@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from quantum import UN, Circuit, ParameterResolver, add_prefix, change_param_name, gates
-from quantum.circuit import controlled, gate_unitary
+from quantum.circuit import apply, controlled, gate_unitary
 from quantum.testing import random_circuit
 
 try:
@@ -96,6 +96,17 @@ def test_matrix_equals_product_of_kron_built_gates():
     for g in c:
         ref = gate_unitary(g, n, vals) @ ref
     np.testing.assert_allclose(c.matrix(vals), ref, atol=1e-12)
+    np.testing.assert_allclose(c.matrix(vals, method="kron"), ref, atol=1e-12)
+    with pytest.raises(ValueError, match="method"):
+        c.matrix(vals, method="nope")
+
+
+def test_apply_relabels_qubits():
+    c = Circuit([gates.X.on(1, 0), gates.RZ("a").on(2)])
+    d = apply(c, [3, 0, 1])
+    assert [(g.obj_qubits, g.ctrl_qubits) for g in d] == [([0], [3]), ([1], [])]
+    with pytest.raises(ValueError, match="uses 3 qubits"):
+        apply(c, [0, 1])
 
 
 @pytest.mark.skipif(mq is None, reason="mindquantum not installed")
