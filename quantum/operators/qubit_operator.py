@@ -333,11 +333,21 @@ class QubitOperator:
                 "QubitOperator with parameterized coefficients has no matrix; use subs()"
             )
         dim = 2**n
-        mat = sp.csr_matrix((dim, dim), dtype=np.complex128)
+        rows, cols, data = [], [], []
         for k, v in self.terms.items():
-            mat = mat + complex(v) * pauli_term_sparse(k, n)
-        mat = mat.tocsr()
+            r, c, d = _pauli_term_coo(k, n)
+            rows.append(r)
+            cols.append(c)
+            data.append(complex(v) * d)
+        if not data:
+            mat = sp.csr_matrix((dim, dim), dtype=np.complex128)
+        else:
+            mat = sp.csr_matrix(
+                (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+                shape=(dim, dim),
+            )
         mat.sum_duplicates()
+        mat.eliminate_zeros()
         return mat if sparse else mat.toarray()
 
     # -------------------------------------------------------------- display
@@ -365,6 +375,12 @@ def pauli_term_sparse(term: Term, n_qubits: int) -> sp.csr_matrix:
     Built directly: ``P|x> = phase(x) |x ^ flip>`` with ``flip`` the X/Y mask and
     ``phase = i^{#Y} (-1)^{popcount(x & (Y|Z mask))}``.
     """
+    rows, cols, data = _pauli_term_coo(term, n_qubits)
+    return sp.csr_matrix((data, (rows, cols)), shape=(2**n_qubits, 2**n_qubits))
+
+
+def _pauli_term_coo(term: Term, n_qubits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(rows, cols, data)`` of one Pauli string (one entry per column)."""
     dim = 2**n_qubits
     flip = 0
     zmask = 0
@@ -389,4 +405,4 @@ def pauli_term_sparse(term: Term, n_qubits: int) -> sp.csr_matrix:
     # P = sum_x phase(x) |x^flip><x| ; for Y: Y|0> = i|1>, Y|1> = -i|0>:
     # phase(x) = i^{n_y} * (-1)^{popcount(x & zmask)}
     data = (1j**n_y) * (1 - 2 * parity).astype(np.complex128)
-    return sp.csr_matrix((data, (x ^ flip, x)), shape=(dim, dim))
+    return x ^ flip, x, data

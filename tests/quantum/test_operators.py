@@ -147,3 +147,32 @@ def test_hamiltonian_terms_and_sparse():
         Hamiltonian("Z0")
     hs = Hamiltonian(op.matrix(3))
     assert hs.n_qubits == 3 and hs.sparse_mat is not None and hs.terms == []
+
+
+def test_split_iter_relabel_real_imag_and_misc():
+    rng = np.random.default_rng(4)
+    op = random_op(rng, 3)
+    n = 3
+    parts = list(op.split())
+    total = sum((c * o for c, o in parts), QubitOperator())
+    assert total == op and len(list(op)) == len(op)
+    relabeled = op.relabel({0: 2, 2: 0})
+    perm = np.array([int(f"{i:03b}"[::-1], 2) for i in range(8)])  # reverse 3 bits
+    np.testing.assert_allclose(
+        relabeled.matrix(n, sparse=False), dense(op.terms, n)[np.ix_(perm, perm)], atol=1e-13
+    )
+    np.testing.assert_allclose(
+        (op.real + 1j * op.imag).matrix(n, sparse=False), dense(op.terms, n), atol=1e-13
+    )
+    assert QubitOperator("Z5").count_qubits() == 6
+    assert QubitOperator("", 2.5).constant == 2.5 and QubitOperator("X1").constant == 0.0
+    x = QubitOperator("X0")
+    x *= QubitOperator("Z0")
+    assert x == QubitOperator("Y0", -1j)
+    np.testing.assert_allclose((op / 2j).matrix(n, sparse=False), dense(op.terms, n) / 2j, atol=1e-13)
+    with pytest.raises(ValueError, match="non-negative int"):
+        op**-1
+    h = Hamiltonian(op)
+    np.testing.assert_allclose(h.hermitian().matrix(n).toarray(), dense(op.terms, n).conj().T, atol=1e-13)
+    assert not h.is_hermitian
+    assert Hamiltonian(op + op.hermitian()).is_hermitian
