@@ -166,22 +166,22 @@ class Circuit:
         return (g for g in self._gates if isinstance(g, ParameterGate))
 
     def _names(self, kind: str) -> list[str]:
-        names: dict[str, bool] = {}
-        encoder: dict[str, bool] = {}
+        encoder: dict[str, bool] = {}  # name -> is encoder, in order of first appearance
         for g in self._param_gates():
             for p in g.params:
-                enc = p.encoder_parameters
-                for name in p.keys():
+                enc = p._encoder
+                for name in p._data:
                     is_enc = name in enc
-                    if encoder.setdefault(name, is_enc) != is_enc:
+                    seen = encoder.setdefault(name, is_enc)
+                    if seen != is_enc:
                         raise ValueError(
                             f"Parameter {name!r} is tagged both encoder and ansatz in this circuit "
                             f"(gate {g})"
                         )
-                    names.setdefault(name, True)
         if kind == "all":
-            return list(names)
-        return [n for n in names if encoder[n] == (kind == "encoder")]
+            return list(encoder)
+        want = kind == "encoder"
+        return [n for n, e in encoder.items() if e == want]
 
     @property
     def params_name(self) -> list[str]:

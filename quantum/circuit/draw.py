@@ -46,8 +46,8 @@ def draw_circuit(circuit: Any, unicode: bool = True) -> str:
     if n == 0:
         return ""
     width_q = len(f"q{n - 1}: ")
-    wires = [f"q{q}: ".ljust(width_q) + sym["wire"] for q in range(n)]
-    links = [" " * (width_q + 1) for _ in range(n - 1)]
+    wires = [[f"q{q}: ".ljust(width_q) + sym["wire"]] for q in range(n)]
+    links = [[" " * (width_q + 1)] for _ in range(n - 1)]
     for col in _columns(circuit):
         cells: dict[int, str] = {}
         vert: set[int] = set()
@@ -75,13 +75,13 @@ def draw_circuit(circuit: Any, unicode: bool = True) -> str:
         width = max(len(c) for c in cells.values()) + 2
         for q in range(n):
             cell = cells.get(q, "")
-            wires[q] += cell.center(width, sym["wire"]) + sym["wire"]
+            wires[q].append(cell.center(width, sym["wire"]) + sym["wire"])
         for q in range(n - 1):
             mark = sym["vert"] if q in vert else " "
-            links[q] += mark.center(width) + " "
+            links[q].append(mark.center(width) + " ")
     rows: list[str] = []
     for q in range(n):
-        rows.append(wires[q])
+        rows.append("".join(wires[q]))
         if q < n - 1:
-            rows.append(links[q].rstrip())
+            rows.append("".join(links[q]).rstrip())
     return "\n".join(rows)
