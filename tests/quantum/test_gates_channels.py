@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from quantum import Circuit, gates
+from quantum.testing import check_gate
 
 try:
     import mindquantum.core.gates as mqg
@@ -37,6 +38,19 @@ def test_kraus_sets_are_complete(ch):
     assert all(k.shape == (d, d) and k.dtype == np.complex128 for k in ks)
     np.testing.assert_allclose(sum(k.conj().T @ k for k in ks), np.eye(d), atol=1e-14)
     assert not hasattr(ch, "matrix")
+    check_gate(ch)
+
+
+def test_check_gate_rejects_a_non_cp_map():
+    class Bad(gates.KrausChannel):
+        def kraus_operators(self):
+            return [np.eye(2, dtype=complex), 0 * np.eye(2, dtype=complex)]
+
+        def superoperator(self):  # a transpose map: trace preserving, not CP
+            return np.eye(4)[[0, 2, 1, 3]].astype(complex)
+
+    with pytest.raises(AssertionError, match="superoperator"):
+        check_gate(Bad("t", [np.eye(2)]))
 
 
 def test_analytic_actions():
