@@ -4,7 +4,7 @@ Public names: ``gates``, ``Circuit``, ``ParameterResolver``, ``QubitOperator``,
 ``Hamiltonian`` (and, from the simulator, ``Simulator``).
 """
 
-from . import gates
+from . import gates, io
 from .circuit import (
     UN,
     Circuit,
@@ -19,6 +19,6 @@ from .operators import Hamiltonian, QubitOperator
 from .parameterresolver import ParameterResolver
 
 __all__ = [
-    "gates", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian",
+    "gates", "io", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian",
     "UN", "add_prefix", "add_suffix", "apply", "change_param_name", "controlled", "dagger",
 ]
