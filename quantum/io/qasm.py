@@ -15,7 +15,9 @@ Import (:meth:`OpenQASM.from_string`) reads qelib1 gates (u1 u2 u3 u p U id x
 y z h s sdg t tdg sx sxdg rx ry rz cx CX cy cz ch ccx c3x c4x swap cswap crx
 cry crz cu1 cp cu3 csx rxx rzz), user ``gate`` definitions (expanded),
 several ``qreg`` (concatenated in order), register broadcasting, ``measure``
-(key ``"{creg}{index}"``) and ``barrier``. Errors name the line.
+(key ``"{creg}{index}"``, or ``"{creg}"`` for a one-bit register; export
+writes one such register per key when the keys are valid names, so keys
+survive a round trip) and ``barrier``. Errors name the line.
 """
 
 from __future__ import annotations
@@ -339,7 +341,8 @@ class _Parser:
             if len(cidx) != len(qs):
                 raise ValueError(f"OpenQASM line {line}: measure register sizes differ")
             for q, c in zip(qs, cidx, strict=True):
-                self.circ.append(G.Measure(f"{cname}{c}").on(q))
+                key = cname if self.cregs[cname] == 1 else f"{cname}{c}"
+                self.circ.append(G.Measure(key).on(q))
         elif head == "barrier":
             qs: list[int] = []
             for a in _split_top(stmt[len("barrier") :]):
@@ -426,12 +429,18 @@ class OpenQASM:
         """
         used: set[str] = set()
         body: list[str] = []
+        keys = [g.key for g in circuit if isinstance(g, G.MeasureGate)]
+        # one creg per key keeps the keys through a round trip, when they are usable names
+        per_key = len(set(keys)) == len(keys) and all(
+            re.fullmatch(r"[a-z]\w*", k) and k != "q" and k not in _NATIVE for k in keys
+        )
         measures: list[tuple[int, str]] = []
         for g in circuit:
             if isinstance(g, G.BarrierGate):
                 body.append("barrier " + ",".join(f"q[{q}]" for q in g.obj_qubits) + ";")
             elif isinstance(g, G.MeasureGate):
-                body.append(f"measure q[{g.obj_qubits[0]}] -> c[{len(measures)}];")
+                target = f"{g.key}[0]" if per_key else f"c[{len(measures)}]"
+                body.append(f"measure q[{g.obj_qubits[0]}] -> {target};")
                 measures.append((g.obj_qubits[0], g.key))
             else:
                 body.append(_gate_line(g, pr, precision, used))
@@ -442,7 +451,9 @@ class OpenQASM:
         lines = [_HEADER.rstrip("\n")]
         lines += [_DEFS[n] for n in order if n in used]
         lines.append(f"qreg q[{max(circuit.n_qubits, 1)}];")
-        if measures:
+        if measures and per_key:
+            lines += [f"creg {k}[1];" for k in keys]
+        elif measures:
             lines.append(f"creg c[{len(measures)}];")
         return "\n".join(lines + body) + "\n"
 

@@ -147,7 +147,10 @@ measure q -> m;
     keys = [g.key for g in c if isinstance(g, gates.MeasureGate)]
     assert keys == ["m0", "m1", "m2"]
     out = c.to_qasm()
-    assert "measure q[2] -> c[2];" in out and "barrier q[0],q[1],q[2];" in out
+    assert "measure q[2] -> m2[0];" in out and "barrier q[0],q[1],q[2];" in out
+    assert from_qasm(out) == c  # keys survive the round trip
+    odd = Circuit([gates.Measure("Key!").on(0), gates.Measure("Key!x").on(1)])
+    assert "measure q[1] -> c[1];" in odd.to_qasm()
 
 
 @pytest.mark.parametrize(
