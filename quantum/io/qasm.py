@@ -222,6 +222,8 @@ _NATIVE: dict[str, tuple[Callable[..., Any], int, int]] = {
     "gphase": (G.GlobalPhase, 1, 0),
 }
 
+_RESERVED = {"q", "measure", "barrier", "gate", "qreg", "creg", "include", "reset", "if",
+             "opaque", "pi", "sin", "cos", "tan", "exp", "ln", "sqrt"}
 _CALL = re.compile(r"^([A-Za-z_][\w]*)\s*(?:\((.*)\))?\s+(.+)$", re.S)
 _ARG = re.compile(r"^([A-Za-z_][\w]*)\s*(?:\[\s*(\d+)\s*\])?$")
 _GATE_DEF = re.compile(
@@ -432,7 +434,7 @@ class OpenQASM:
         keys = [g.key for g in circuit if isinstance(g, G.MeasureGate)]
         # one creg per key keeps the keys through a round trip, when they are usable names
         per_key = len(set(keys)) == len(keys) and all(
-            re.fullmatch(r"[a-z]\w*", k) and k != "q" and k not in _NATIVE for k in keys
+            re.fullmatch(r"[a-z]\w*", k) and k not in _RESERVED and k not in _NATIVE for k in keys
         )
         measures: list[tuple[int, str]] = []
         for g in circuit:
