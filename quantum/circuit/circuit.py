@@ -318,6 +318,55 @@ class Circuit:
             out = gate_unitary(g, n, pr) @ out
         return out
 
+    def get_qs(
+        self,
+        backend: str = "mqvector",
+        pr: Any = None,
+        ket: bool = False,
+        seed: int | None = None,
+        dtype: Any = None,
+    ) -> np.ndarray | str:
+        """Final state of the circuit from |0...0> (MindQuantum's ``circ.get_qs``).
+
+        Computed with the dense reference path (tensor application of each gate
+        matrix, ``O(2**n)`` memory); ``backend`` and ``seed`` are accepted for
+        MindQuantum compatibility. Use ``quantum.Simulator`` for speed.
+
+        Args:
+            pr: parameter values.
+            ket: return a ket string (one line per non-zero amplitude) instead.
+            dtype: numpy complex dtype of the result (default complex128).
+
+        Raises:
+            ValueError: the circuit holds a measurement or a noise channel.
+        """
+        from .matrix import apply_gate_dense
+
+        n = max(self.n_qubits, 1)
+        psi = np.zeros(2**n, dtype=np.complex128)
+        psi[0] = 1.0
+        for g in self._gates:
+            if isinstance(g, BarrierGate):
+                continue
+            if not hasattr(g, "matrix"):
+                raise ValueError(f"get_qs: circuit holds non-unitary {g}; use a Simulator")
+            apply_gate_dense(psi, g, n, pr)
+        if dtype is not None:
+            psi = psi.astype(dtype)
+        if not ket:
+            return psi
+        lines = []
+        for i in np.flatnonzero(np.abs(psi) > 1e-8):
+            a = psi[i]
+            if abs(a.imag) < 1e-8:
+                amp = f"{a.real:.8g}"
+            elif abs(a.real) < 1e-8:
+                amp = f"{a.imag:.8g}j"
+            else:
+                amp = f"({a.real:.8g}{a.imag:+.8g}j)"
+            lines.append(f"{amp}¦{i:0{n}b}⟩")
+        return "\n".join(lines)
+
     # ------------------------------------------------------------- display
     def summary(self, show: bool = True) -> str:
         """Text summary: gate count, parameters by kind, gates by name.

@@ -256,3 +256,18 @@ def test_suffix_and_dagger_helpers():
     )
     cc = controlled(gates.H.on(0))([1, 2])
     assert cc[0].ctrl_qubits == [1, 2]
+
+
+@pytest.mark.skipif(mq is None, reason="mindquantum not installed")
+def test_get_qs_equals_mindquantum():
+    from mindquantum.core.circuit import Circuit as MQC
+
+    c = Circuit([gates.H.on(0), gates.X.on(1, 0), gates.RY("a").on(2), gates.S.on(1, 2)])
+    m = MQC([mqg.H.on(0), mqg.X.on(1, 0), mqg.RY("a").on(2), mqg.S.on(1, 2)])
+    np.testing.assert_allclose(c.get_qs(pr={"a": 0.3}), m.get_qs(pr={"a": 0.3}), atol=1e-14)
+    assert c.get_qs(pr={"a": 0.3}, ket=True) == m.get_qs(pr={"a": 0.3}, ket=True)
+    c2 = Circuit([gates.RX(0.7).on(0), gates.T.on(0), gates.RY(1.1).on(1), gates.Z.on(1)])
+    m2 = MQC([mqg.RX(0.7).on(0), mqg.T.on(0), mqg.RY(1.1).on(1), mqg.Z.on(1)])
+    assert c2.get_qs(ket=True) == m2.get_qs(ket=True)
+    with pytest.raises(ValueError, match="non-unitary"):
+        Circuit([gates.Measure().on(0)]).get_qs()
