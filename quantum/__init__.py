@@ -4,7 +4,7 @@ Public names: ``gates``, ``Circuit``, ``ParameterResolver``, ``QubitOperator``,
 ``Hamiltonian`` (and, from the simulator, ``Simulator``).
 """
 
-from . import gates
+from . import gates, io
 from .circuit import (
     UN,
     Circuit,
@@ -15,9 +15,10 @@ from .circuit import (
     controlled,
     dagger,
 )
+from .operators import Hamiltonian, QubitOperator
 from .parameterresolver import ParameterResolver
 
 __all__ = [
-    "gates", "Circuit", "ParameterResolver", "UN", "add_prefix", "add_suffix", "apply",
-    "change_param_name", "controlled", "dagger",
+    "gates", "io", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian",
+    "UN", "add_prefix", "add_suffix", "apply", "change_param_name", "controlled", "dagger",
 ]
