@@ -268,3 +268,35 @@ def test_error_bad_backend_and_gpu_without_cupy():
     except ImportError:
         with pytest.raises(RuntimeError, match="cupy"):
             Simulator("gpu", 2)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_quantum_hamiltonian_objects_term_and_sparse(sparse):
+    from quantum import Hamiltonian, QubitOperator
+
+    n = 4
+    terms = [(((0, "X"), (2, "Y")), 0.5), (((1, "Z"),), -1.25), ((), 0.3)]
+    op = QubitOperator("X0 Y2", 0.5) + QubitOperator("Z1", -1.25) + QubitOperator("", 0.3)
+    ham = Hamiltonian(op)
+    if sparse:
+        ham.sparse(n)
+    psi = random_state(n, np.random.default_rng(12))
+    sim = Simulator("cpu", n)
+    sim.set_qs(psi)
+    h = ham_matrix(terms, n)
+    assert abs(sim.get_expectation(ham) - psi.conj() @ h @ psi) < 1e-12
+    assert abs(sim.get_expectation(op) - psi.conj() @ h @ psi) < 1e-12
+    sim.apply_hamiltonian(ham)
+    assert np.max(np.abs(sim.get_qs() - h @ psi)) < 1e-12
+
+
+def test_cache_blocked_circuit_on_16_qubits_matches_reference():
+    n = 16
+    rng = np.random.default_rng(16)
+    circ = random_circuit(n, 120, rng, params=True)
+    psi = random_state(n, rng)
+    for blocking in (True, False):
+        sim = Simulator("cpu", n, blocking=blocking)
+        sim.set_qs(psi)
+        sim.apply_circuit(circ, PR)
+        assert np.max(np.abs(sim.get_qs() - apply_reference(circ, psi, n, PR))) < 1e-12
