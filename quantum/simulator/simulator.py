@@ -102,22 +102,24 @@ class Simulator:
         return sim
 
     # ------------------------------------------------------------------ evolution
-    def apply_gate(self, gate, pr=None, diff: bool = False) -> None:
+    def apply_gate(self, gate, pr=None, diff: bool = False) -> int | None:
         """Apply one gate (``diff=True``: its derivative matrix, for parameterized gates).
+
+        A measure gate collapses the state and returns the outcome (0 or 1).
 
         Raises:
             ValueError: qubit out of range, target used as control, missing parameter.
         """
         if is_barrier(gate):
-            return
+            return None
         if is_measure(gate):
-            self._measure_gate(gate)
-            return
+            return self._measure_gate(gate)
         if diff:
             self._apply_diff(gate, pr)
-            return
+            return None
         op = compile_gate(gate, self.n_qubits, pr=pr)
         self._be.apply(self._qs, op)
+        return None
 
     def _apply_diff(self, gate, pr) -> None:
         if not getattr(gate, "parameterized", False):

@@ -290,13 +290,31 @@ def test_quantum_hamiltonian_objects_term_and_sparse(sparse):
     assert np.max(np.abs(sim.get_qs() - h @ psi)) < 1e-12
 
 
-def test_cache_blocked_circuit_on_16_qubits_matches_reference():
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_cache_blocked_circuit_on_16_qubits_matches_reference(dtype):
     n = 16
     rng = np.random.default_rng(16)
     circ = random_circuit(n, 120, rng, params=True)
     psi = random_state(n, rng)
+    ref = apply_reference(circ, psi, n, PR)
     for blocking in (True, False):
-        sim = Simulator("cpu", n, blocking=blocking)
+        sim = Simulator("cpu", n, blocking=blocking, dtype=dtype)
         sim.set_qs(psi)
         sim.apply_circuit(circ, PR)
-        assert np.max(np.abs(sim.get_qs() - apply_reference(circ, psi, n, PR))) < 1e-12
+        assert np.max(np.abs(sim.get_qs() - ref)) < (1e-12 if dtype == np.complex128 else 1e-5)
+
+
+def test_diff_gate_and_measure_gate_outcome():
+    n = 2
+    psi = random_state(n, np.random.default_rng(4))
+    sim = Simulator("cpu", n)
+    sim.set_qs(psi)
+    g = gates.RY("a").on(1, 0)
+    sim.apply_gate(g, {"a": 0.7}, diff=True)
+    d = g.diff_matrices_from_values(0.7)[0]
+    ref = apply_tensor(psi, d, [1], [0], n)
+    ref[[0, 2]] = 0  # the controlled derivative vanishes where the control is 0
+    assert np.max(np.abs(sim.get_qs() - ref)) < 1e-12  # not renormalised, as MindQuantum
+    sim = Simulator("cpu", 1, seed=3)
+    sim.apply_gate(gates.X.on(0))
+    assert sim.apply_gate(gates.Measure("m").on(0)) == 1
