@@ -25,6 +25,28 @@ from .cpu_gates import _dense1_mode, _dense2, _densek, _diag, _insert_zeros, _pe
 _XSWAP, _DIAG, _PERM, _DENSE = 0, 1, 2, 3
 
 
+@njit(cache=True, fastmath=True, nogil=True)
+def apply_encoded(buf, kind, k, t, cm, s, cpool, m0, ipool, p0, mode, adj):
+    """Apply (``adj``: un-apply) one encoded op to a chunk buffer. Serial.
+
+    A separate compiled function (not inlined) keeps the parallel drivers small, so
+    that their compile time stays a few seconds.
+    """
+    d = 1 << k
+    if kind == _XSWAP:
+        _xswap(buf, t[0], cm, s)
+    elif kind == _DIAG:
+        _diag(buf, t, cm, cpool[m0:m0 + d], adj)
+    elif kind == _PERM:
+        _perm(buf, t, cm, s, ipool[p0:p0 + d], cpool[m0:m0 + d], adj)
+    elif k == 1:
+        _dense1_mode(buf, t[0], cm, s, cpool[m0:m0 + 4].reshape((2, 2)), adj, mode)
+    elif k == 2:
+        _dense2(buf, t[0], t[1], cm, s, cpool[m0:m0 + 16].reshape((4, 4)), adj)
+    else:
+        _densek(buf, t, cm, s, cpool[m0:m0 + d * d].reshape((d, d)), adj)
+
+
 @njit(cache=True, fastmath=True, nogil=True, parallel=True)
 def run_blocked(v, qpos, qoff, kind, nt, tg, cm, nsp, sp, moff, poff, mode, cpool, ipool):
     """Apply the encoded ops to every chunk of ``v`` (see the module docstring).
@@ -44,22 +66,7 @@ def run_blocked(v, qpos, qoff, kind, nt, tg, cm, nsp, sp, moff, poff, mode, cpoo
             buf[j] = v[base + qoff[j]]
         for o in range(nops):
             k = nt[o]
-            t = tg[o, :k]
-            s = sp[o, :nsp[o]]
-            d = 1 << k
-            m0 = moff[o]
-            if kind[o] == _XSWAP:
-                _xswap(buf, t[0], cm[o], s)
-            elif kind[o] == _DIAG:
-                _diag(buf, t, cm[o], cpool[m0:m0 + d], False)
-            elif kind[o] == _PERM:
-                _perm(buf, t, cm[o], s, ipool[poff[o]:poff[o] + d], cpool[m0:m0 + d], False)
-            elif k == 1:
-                _dense1_mode(buf, t[0], cm[o], s, cpool[m0:m0 + 4].reshape((2, 2)), False,
-                             mode[o])
-            elif k == 2:
-                _dense2(buf, t[0], t[1], cm[o], s, cpool[m0:m0 + 16].reshape((4, 4)), False)
-            else:
-                _densek(buf, t, cm[o], s, cpool[m0:m0 + d * d].reshape((d, d)), False)
+            apply_encoded(buf, kind[o], k, tg[o, :k], cm[o], sp[o, :nsp[o]], cpool, moff[o],
+                          ipool, poff[o], mode[o], False)
         for j in range(bamp):
             v[base + qoff[j]] = buf[j]

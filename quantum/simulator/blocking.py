@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.cpu_block import run_blocked
+from ..kernels.cpu_block_adjoint import sweep_blocked
 from .fusion import group_ops
 from .ops import DENSE, PERM, XSWAP, Op
 
@@ -22,9 +23,13 @@ MIN_QUBITS = 16
 
 
 class BlockRun:
-    """A run of fixed ops executed chunk by chunk over the inner qubits ``qpos``."""
+    """A run of fixed ops executed chunk by chunk over the inner qubits ``qpos``.
 
-    def __init__(self, ops: list[Op], n_qubits: int, block_qubits: int):
+    ``derivs[i]`` (optional): the derivative matrix of op ``i`` (``None`` for a fixed op);
+    then the run can also be reverse-swept with :meth:`sweep` (ops in sweep order).
+    """
+
+    def __init__(self, ops: list[Op], n_qubits: int, block_qubits: int, derivs=None):
         used = sorted(set().union(*(op.qubits for op in ops)))
         fill = [q for q in range(n_qubits) if q not in used]
         qpos = sorted(used + fill[:max(0, block_qubits - len(used))])
@@ -48,6 +53,8 @@ class BlockRun:
         self.moff = np.zeros(n, dtype=np.int64)
         self.poff = np.zeros(n, dtype=np.int64)
         self.mode = np.array([op.mode for op in ops], dtype=np.int64)
+        self.doff = np.zeros(n, dtype=np.int64)
+        self.gidx = np.full(n, -1, dtype=np.int64)
         cpool, ipool = [], []
         clen = ilen = 0
         for i, op in enumerate(ops):
@@ -68,6 +75,12 @@ class BlockRun:
                 self.poff[i] = ilen
                 ipool.append(op.perm)
                 ilen += op.perm.shape[0]
+            if derivs is not None and derivs[i] is not None:
+                dv = np.ravel(derivs[i])
+                self.doff[i] = clen
+                cpool.append(dv)
+                clen += dv.shape[0]
+                self.gidx[i] = i
         self.cpool = (np.concatenate(cpool) if cpool else np.zeros(1)).astype(np.complex128)
         self.ipool = np.concatenate(ipool) if ipool else np.zeros(1, dtype=np.int64)
         self.name = f"block[{len(ops)} ops on {len(used)} qubits]"
@@ -77,6 +90,14 @@ class BlockRun:
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,
                     self.cpool.astype(v.dtype, copy=False), self.ipool)
+
+
+    def sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """Reverse-sweep ``psi`` and ``lam`` through the run; ``<lam|D|psi>`` per op."""
+        return sweep_blocked(psi, lam, self.qpos, self.qoff, self.kind, self.nt, self.tg,
+                             self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
+                             self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
+                             self.ipool, len(self.ops))
 
 
 def plan_blocks(ops: list[Op], n_qubits: int, block_qubits: int = BLOCK_QUBITS) -> list:
