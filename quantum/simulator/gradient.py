@@ -32,6 +32,13 @@ from .program import Program
 LAM_BYTES = 1 << 30
 
 
+def _blockable(backend, n_qubits: int) -> bool:
+    """Cache blocking: CPU backend with parallel kernels (never inside batch threads, since
+    numba's default threading layer must not be entered from several threads at once)."""
+    return (getattr(backend, "name", "") == "cpu" and getattr(backend, "parallel", False)
+            and n_qubits >= MIN_QUBITS)
+
+
 def forward(backend, prog: Program, theta, psi0):
     """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``.
 
@@ -40,7 +47,7 @@ def forward(backend, prog: Program, theta, psi0):
     mats = prog.matrices(theta)
     psi = psi0.copy()
     n_qubits = psi.shape[0].bit_length() - 1
-    if getattr(backend, "name", "") == "cpu" and n_qubits >= MIN_QUBITS:
+    if _blockable(backend, n_qubits):
         bound = [op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
                  for op, m in zip(prog.ops, mats, strict=True)]
         for item in plan_blocks(bound, n_qubits):
@@ -62,7 +69,7 @@ def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
     n_slots = len(prog.const)
     g = np.zeros((len(lams), n_slots), dtype=np.complex128)
     n_qubits = psi.shape[0].bit_length() - 1
-    if getattr(backend, "name", "") == "cpu" and n_qubits >= MIN_QUBITS and len(lams) == 1:
+    if _blockable(backend, n_qubits) and len(lams) == 1:
         return _sweep_blocked(backend, prog, theta, mats, psi, lams[0], g, n_qubits)
     fused = hasattr(backend, "step") and len(lams) == 1
     for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):

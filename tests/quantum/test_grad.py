@@ -328,3 +328,22 @@ def test_sparse_hamiltonian_gradient_matches_term_by_term():
     b = Simulator("cpu", 4).get_expectation_with_grad(hs, c)(x)
     for u, v in zip(a, b, strict=True):
         assert np.max(np.abs(u - v)) < 1e-12
+
+
+def test_batch_threads_on_sixteen_qubits_match_single_thread():
+    """Batch items on a thread pool use serial, unblocked kernels; results are identical."""
+    n = 16
+    c = Circuit([gates.RX("e0").on(0), gates.RX("e1").on(n - 1)]).as_encoder()
+    for q in range(n):
+        c += gates.RY(f"y{q}").on(q)
+    for q in range(n - 1):
+        c += gates.X.on(q + 1, q)
+    ham = Ham([(((0, "Z"), (n - 1, "Z")), 1.0), (((3, "X"),), 0.5)])
+    sim = Simulator("cpu", n)
+    enc = np.array([[0.1, 0.2], [0.3, -0.4]])
+    ans = np.linspace(-1, 1, n)
+    a = sim.get_expectation_with_grad(ham, c, parallel_worker=2)(enc, ans)
+    b = [sim.get_expectation_with_grad(ham, c, parallel_worker=1)(enc[i:i + 1], ans)
+         for i in range(2)]
+    for j in range(3):
+        assert np.max(np.abs(a[j] - np.concatenate([x[j] for x in b]))) < 1e-12
