@@ -22,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-#: states with at least this many amplitudes use the parallel kernels
-PAR_THRESHOLD = 1 << 14
+#: states with at least this many amplitudes use the parallel kernels (handing work to a
+#: second thread costs tens of microseconds on shared virtual machines: below 2**17
+#: amplitudes a gate takes less than that)
+PAR_THRESHOLD = 1 << 17
 
 _INL = dict(inline="always", fastmath=True)
 _SER = dict(cache=True, fastmath=True, nogil=True)

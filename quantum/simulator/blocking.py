@@ -9,10 +9,14 @@ chunk by chunk; wide ops run alone with the ordinary kernels.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import numba
 import numpy as np
 
 from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
+from ..kernels.cpu_gates import PAR_THRESHOLD
 from .fusion import group_ops
 from .ops import DENSE, PERM, XSWAP, Op
 
@@ -87,6 +91,10 @@ class BlockRun:
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
+        with _threads_for(v):
+            self._run(v)
+
+    def _run(self, v: np.ndarray) -> None:
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,
                     self.cpool.astype(v.dtype, copy=False), self.ipool)
@@ -94,10 +102,28 @@ class BlockRun:
 
     def sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """Reverse-sweep ``psi`` and ``lam`` through the run; ``<lam|D|psi>`` per op."""
+        with _threads_for(psi):
+            return self._sweep(psi, lam)
+
+    def _sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
         return sweep_blocked(psi, lam, self.qpos, self.qoff, self.kind, self.nt, self.tg,
                              self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
                              self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
                              self.ipool, len(self.ops))
+
+
+@contextmanager
+def _threads_for(v: np.ndarray):
+    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged."""
+    if v.shape[0] >= PAR_THRESHOLD:
+        yield
+        return
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
 
 
 def plan_blocks(ops: list[Op], n_qubits: int, block_qubits: int = BLOCK_QUBITS) -> list:

@@ -106,8 +106,11 @@ def test_random_circuits_match_dense(n, fusion, dtype):
     assert np.max(np.abs(sim.get_qs() - ref)) < TOL[dtype] * (100 if dtype == np.complex64 else 1)
 
 
-def test_parallel_kernels_match_dense_on_15_qubits():
-    """From 2**14 amplitudes the parallel kernels run; compare one layer against dense gates."""
+def test_parallel_kernels_match_dense_on_15_qubits(monkeypatch):
+    """Force the parallel kernels (normally from 2**17 amplitudes); compare against dense gates."""
+    from quantum.kernels import cpu_gates
+
+    monkeypatch.setattr(cpu_gates, "PAR_THRESHOLD", 1 << 10)
     n = 15
     rng = np.random.default_rng(7)
     psi = random_state(n, rng)
