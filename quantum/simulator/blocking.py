@@ -20,8 +20,8 @@ from ..kernels.cpu_gates import PAR_THRESHOLD
 from .fusion import group_ops
 from .ops import DENSE, PERM, XSWAP, Op
 
-#: default inner-qubit count of a chunk (2**12 amplitudes = 64 KiB in complex128)
-BLOCK_QUBITS = 12
+#: default inner-qubit count of a chunk (2**14 amplitudes = 256 KiB in complex128)
+BLOCK_QUBITS = 14
 #: states below this many qubits are not blocked (they already sit in cache)
 MIN_QUBITS = 16
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .blocking import BLOCK_QUBITS, MIN_QUBITS, BlockRun, plan_blocks
+from . import blocking
+from .blocking import BLOCK_QUBITS, BlockRun, plan_blocks
 from .fusion import group_ops
 from .ops import Op
 from .pauli import PauliSum
@@ -36,7 +37,7 @@ def _blockable(backend, n_qubits: int) -> bool:
     """Cache blocking: CPU backend with parallel kernels (never inside batch threads, since
     numba's default threading layer must not be entered from several threads at once)."""
     return (getattr(backend, "name", "") == "cpu" and getattr(backend, "parallel", False)
-            and n_qubits >= MIN_QUBITS)
+            and n_qubits >= blocking.MIN_QUBITS)
 
 
 def forward(backend, prog: Program, theta, psi0):

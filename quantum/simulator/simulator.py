@@ -16,13 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blocking as _blocking
 from .backend import make_backend
-from .blocking import MIN_QUBITS, BlockRun, plan_blocks
+from .blocking import BlockRun, plan_blocks
 from .grad_ops import GradOpsWrapper, build_grad_ops
 from .measure import MeasureResult, sample_indices
 from .ops import compile_gate, is_barrier, is_measure
 from .pauli import PauliSum
 from .program import Program
+
+#: below this many qubits the default fusion merges two-qubit blocks
+FUSION_2Q_BELOW = 12
 
 
 class Simulator:
@@ -35,11 +39,11 @@ class Simulator:
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
         fusion: fuse adjacent fixed gates in ``apply_circuit`` and gradients.
-        fusion_max_qubits: largest fused block; default 2 below 16 qubits (fewer kernel
-            calls), 1 from 16 qubits up, where the kernels are arithmetic-bound inside cache
-            blocks and wider dense blocks only add work.
-        blocking: on the CPU from 16 qubits, run stretches of fixed gates chunk by chunk in
-            cache (:mod:`quantum.simulator.blocking`).
+        fusion_max_qubits: largest fused block; default 2 below 12 qubits (fewer kernel
+            calls where call overhead dominates), 1 from there up, where the kernels are
+            arithmetic-bound and wider dense blocks only add work.
+        blocking: on the CPU from ``blocking.MIN_QUBITS`` qubits, run stretches of fixed
+            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`).
 
     Raises:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
@@ -60,7 +64,7 @@ class Simulator:
         self.dtype = np.dtype(getattr(self._be, "dtype", dtype))
         self.fusion = fusion
         if fusion_max_qubits is None:
-            fusion_max_qubits = 2 if self.n_qubits < MIN_QUBITS else 1
+            fusion_max_qubits = 2 if self.n_qubits < FUSION_2Q_BELOW else 1
         self.fusion_max_qubits = int(fusion_max_qubits)
         self.blocking = blocking
         self.seed = seed
@@ -168,7 +172,8 @@ class Simulator:
         prog = Program.bound_cached(circuit, self.n_qubits, pr, self.fusion,
                                     self.fusion_max_qubits)
         ops = prog.ops
-        if self.blocking and self._be.name == "cpu" and self.n_qubits >= MIN_QUBITS:
+        if (self.blocking and self._be.name == "cpu"
+                and self.n_qubits >= _blocking.MIN_QUBITS):
             if prog._blocked is None:
                 prog._blocked = plan_blocks(prog.ops, self.n_qubits)
             ops = prog._blocked
