@@ -11,9 +11,8 @@ import os as _os
 # passively unless the user chose otherwise; must be set before numba starts threads.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-
-from . import gates
-from .circuit import (
+from . import gates, io  # noqa: E402
+from .circuit import (  # noqa: E402
     UN,
     Circuit,
     add_prefix,
@@ -23,9 +22,11 @@ from .circuit import (
     controlled,
     dagger,
 )
-from .parameterresolver import ParameterResolver
+from .operators import Hamiltonian, QubitOperator  # noqa: E402
+from .parameterresolver import ParameterResolver  # noqa: E402
+from .simulator import Simulator  # noqa: E402
 
 __all__ = [
-    "gates", "Circuit", "ParameterResolver", "UN", "add_prefix", "add_suffix", "apply",
-    "change_param_name", "controlled", "dagger",
+    "gates", "io", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian", "Simulator",
+    "UN", "add_prefix", "add_suffix", "apply", "change_param_name", "controlled", "dagger",
 ]

@@ -15,6 +15,9 @@ Checks (each failure raises ``AssertionError`` naming the gate and the check):
 5. ``is_diagonal`` / ``is_permutation`` hints are true only when the matrix is;
 6. ``on`` returns a new gate and leaves the original untouched.
 
+Noise channels get the channel checks instead: Kraus shapes, trace
+preservation, complete positivity (Choi matrix), superoperator consistency.
+
 Example:
     >>> from quantum import gates
     >>> from quantum.testing import check_gate
@@ -28,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from .circuit.matrix import apply_gate_dense, gate_unitary
-from .gates import ParameterGate, QuantumGate
+from .gates import NoiseChannel, ParameterGate, QuantumGate
 
 __all__ = ["check_gate", "gate_zoo", "random_circuit"]
 
@@ -80,6 +83,9 @@ def check_gate(
     Raises:
         AssertionError: describing the first failed check.
     """
+    if isinstance(gate, NoiseChannel):
+        _check_channel(gate, atol)
+        return
     rng = np.random.default_rng(seed)
     values = _random_values(gate, rng) if pr is None else dict(pr)
     k = gate.n_qubits
@@ -149,6 +155,36 @@ def check_gate(
         block[hi : hi + 2**k, hi : hi + 2**k] = m
         order = obj + ctrl + [perm[-1]]
         _close(placed, f"controlled ({n_ctrl}) block form", _reorder(full, order, n), block, atol)
+
+
+def _check_channel(ch: NoiseChannel, atol: float) -> None:
+    """Kraus shapes, trace preservation, complete positivity (Choi matrix), placement."""
+    k = ch.n_qubits
+    d = 2**k
+    ops = ch.kraus_operators()
+    for i, op in enumerate(ops):
+        if op.shape != (d, d) or op.dtype != np.complex128:
+            _fail(ch, "Kraus operator", f"{i}: shape {op.shape} dtype {op.dtype}")
+    _close(ch, "trace preservation sum K^dagger K = I", sum(o.conj().T @ o for o in ops),
+           np.eye(d), atol)
+    # Choi matrix sum_ij |i><j| (x) E(|i><j|) must be positive semidefinite
+    choi = np.zeros((d * d, d * d), dtype=np.complex128)
+    for i in range(d):
+        for j in range(d):
+            e = np.zeros((d, d), dtype=np.complex128)
+            e[i, j] = 1.0
+            choi[i * d : (i + 1) * d, j * d : (j + 1) * d] = sum(o @ e @ o.conj().T for o in ops)
+    if np.min(np.linalg.eigvalsh(choi)) < -atol:
+        _fail(ch, "complete positivity", "Choi matrix has a negative eigenvalue")
+    sup = ch.superoperator()
+    a = np.random.default_rng(7).normal(size=(d, d, 2)) @ np.array([1.0, 1.0j])
+    rho = a @ a.conj().T
+    rho /= np.trace(rho)
+    _close(ch, "superoperator vs Kraus action", (sup @ rho.reshape(-1)).reshape(d, d),
+           sum(o @ rho @ o.conj().T for o in ops), atol)
+    placed = ch.on(list(range(k)))
+    if placed is ch or placed.obj_qubits != list(range(k)) or ch.obj_qubits:
+        _fail(ch, "on()", "must return a new placed channel and leave the original untouched")
 
 
 def gate_zoo() -> list[QuantumGate]:

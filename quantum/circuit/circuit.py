@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from .. import gates as G
-from ..gates import BarrierGate, BasicGate, MeasureGate, ParameterGate
+from ..gates import BarrierGate, BasicGate, MeasureGate, NoiseChannel, ParameterGate
 from ..parameterresolver import ParameterResolver
-from .matrix import circuit_matrix
+from .matrix import circuit_matrix, gate_unitary
 
 __all__ = ["Circuit"]
 
@@ -136,8 +136,8 @@ class Circuit:
 
     @property
     def is_noise_circuit(self) -> bool:
-        """True when the circuit holds a noise channel (none are defined yet)."""
-        return False
+        """True when the circuit holds a noise channel."""
+        return any(isinstance(g, NoiseChannel) for g in self._gates)
 
     def depth(self, with_single: bool = True, with_barrier: bool = True) -> int:
         """Number of layers when gates are packed as early as possible.
@@ -166,22 +166,22 @@ class Circuit:
         return (g for g in self._gates if isinstance(g, ParameterGate))
 
     def _names(self, kind: str) -> list[str]:
-        names: dict[str, bool] = {}
-        encoder: dict[str, bool] = {}
+        encoder: dict[str, bool] = {}  # name -> is encoder, in order of first appearance
         for g in self._param_gates():
             for p in g.params:
-                enc = p.encoder_parameters
-                for name in p.keys():
+                enc = p._encoder
+                for name in p._data:
                     is_enc = name in enc
-                    if encoder.setdefault(name, is_enc) != is_enc:
+                    seen = encoder.setdefault(name, is_enc)
+                    if seen != is_enc:
                         raise ValueError(
                             f"Parameter {name!r} is tagged both encoder and ansatz in this circuit "
                             f"(gate {g})"
                         )
-                    names.setdefault(name, True)
         if kind == "all":
-            return list(names)
-        return [n for n in names if encoder[n] == (kind == "encoder")]
+            return list(encoder)
+        want = kind == "encoder"
+        return [n for n, e in encoder.items() if e == want]
 
     @property
     def params_name(self) -> list[str]:
@@ -270,8 +270,8 @@ class Circuit:
         for g in reversed(self._gates):
             if isinstance(g, BarrierGate):
                 out.append(g._copy())
-            elif isinstance(g, MeasureGate):
-                raise ValueError(f"Cannot take the dagger of a circuit with measurement {g}")
+            elif isinstance(g, MeasureGate | NoiseChannel):
+                raise ValueError(f"Cannot take the dagger of a circuit with non-unitary {g}")
             else:
                 out.append(g.hermitian())
         return out
@@ -282,13 +282,90 @@ class Circuit:
         """New circuit without barriers."""
         return Circuit(g for g in self._gates if not isinstance(g, BarrierGate))
 
+    def remove_noise(self) -> Circuit:
+        """New circuit without noise channels."""
+        return Circuit(g for g in self._gates if not isinstance(g, NoiseChannel))
+
     def remove_measure(self) -> Circuit:
         """New circuit without measurements."""
         return Circuit(g for g in self._gates if not isinstance(g, MeasureGate))
 
-    def matrix(self, pr: Any = None, n_qubits: int | None = None) -> np.ndarray:
-        """Dense unitary ``(2**n, 2**n)`` complex128 (n <= 12), qubit 0 least significant."""
-        return circuit_matrix(self, pr, n_qubits)
+    def matrix(
+        self, pr: Any = None, n_qubits: int | None = None, method: str = "tensor"
+    ) -> np.ndarray:
+        """Dense unitary ``(2**n, 2**n)`` complex128 (n <= 12), qubit 0 least significant.
+
+        Args:
+            pr: parameter values.
+            n_qubits: register width (default ``self.n_qubits``).
+            method: ``"tensor"`` applies each gate to the columns by tensor
+                reshaping (fast); ``"kron"`` multiplies the Kronecker-built full
+                matrix of each gate (n <= 10; an independent reference).
+        """
+        if method == "tensor":
+            return circuit_matrix(self, pr, n_qubits)
+        if method != "kron":
+            raise ValueError(f"method must be 'tensor' or 'kron', got {method!r}")
+        n = self.n_qubits if n_qubits is None else int(n_qubits)
+        if n > 10:
+            raise ValueError(f"kron-built circuit matrix limited to 10 qubits, asked for {n}")
+        out = np.eye(2**n, dtype=np.complex128)
+        for g in self._gates:
+            if isinstance(g, BarrierGate):
+                continue
+            if not hasattr(g, "matrix"):
+                raise ValueError(f"Circuit with non-unitary element {g} has no matrix")
+            out = gate_unitary(g, n, pr) @ out
+        return out
+
+    def get_qs(
+        self,
+        backend: str = "mqvector",
+        pr: Any = None,
+        ket: bool = False,
+        seed: int | None = None,
+        dtype: Any = None,
+    ) -> np.ndarray | str:
+        """Final state of the circuit from |0...0> (MindQuantum's ``circ.get_qs``).
+
+        Computed with the dense reference path (tensor application of each gate
+        matrix, ``O(2**n)`` memory); ``backend`` and ``seed`` are accepted for
+        MindQuantum compatibility. Use ``quantum.Simulator`` for speed.
+
+        Args:
+            pr: parameter values.
+            ket: return a ket string (one line per non-zero amplitude) instead.
+            dtype: numpy complex dtype of the result (default complex128).
+
+        Raises:
+            ValueError: the circuit holds a measurement or a noise channel.
+        """
+        from .matrix import apply_gate_dense
+
+        n = max(self.n_qubits, 1)
+        psi = np.zeros(2**n, dtype=np.complex128)
+        psi[0] = 1.0
+        for g in self._gates:
+            if isinstance(g, BarrierGate):
+                continue
+            if not hasattr(g, "matrix"):
+                raise ValueError(f"get_qs: circuit holds non-unitary {g}; use a Simulator")
+            apply_gate_dense(psi, g, n, pr)
+        if dtype is not None:
+            psi = psi.astype(dtype)
+        if not ket:
+            return psi
+        lines = []
+        for i in np.flatnonzero(np.abs(psi) > 1e-8):
+            a = psi[i]
+            if abs(a.imag) < 1e-8:
+                amp = f"{a.real:.8g}"
+            elif abs(a.real) < 1e-8:
+                amp = f"{a.imag:.8g}j"
+            else:
+                amp = f"({a.real:.8g}{a.imag:+.8g}j)"
+            lines.append(f"{amp}¦{i:0{n}b}⟩")
+        return "\n".join(lines)
 
     # ------------------------------------------------------------- display
     def summary(self, show: bool = True) -> str:

@@ -1,14 +1,14 @@
 """Text drawing of a circuit: one wire per qubit, gates packed into columns.
 
-Targets show the gate label on their wire, controls a dot, and a vertical
-line joins the qubits of a multi-qubit gate (wires it crosses show a cross).
-``unicode=False`` gives plain ASCII.
+Targets show the gate label in a box on their wire, controls a dot, and a
+vertical line joins the qubits of a multi-qubit gate (wires it crosses show a
+cross). ``unicode=False`` gives plain ASCII.
 
 Example (unicode)::
 
-    q0: ──H────●───
-               │
-    q1: ──RX(a)──X───
+    q0: ───┤H├─────●───
+                   │
+    q1: ──┤RX(a)├─┤X├──
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from ..gates import BarrierGate
 
 __all__ = ["draw_circuit"]
 
-_UNI = {"wire": "─", "ctrl": "●", "vert": "│", "cross": "┼", "barrier": "║"}
-_ASCII = {"wire": "-", "ctrl": "*", "vert": "|", "cross": "+", "barrier": "#"}
+_UNI = {"wire": "─", "ctrl": "●", "vert": "│", "cross": "┼", "barrier": "║", "box": "┤{}├"}
+_ASCII = {"wire": "-", "ctrl": "*", "vert": "|", "cross": "+", "barrier": "#", "box": "[{}]"}
 
 
 def _columns(circuit: Any) -> list[list[Any]]:
@@ -46,8 +46,8 @@ def draw_circuit(circuit: Any, unicode: bool = True) -> str:
     if n == 0:
         return ""
     width_q = len(f"q{n - 1}: ")
-    wires = [f"q{q}: ".ljust(width_q) + sym["wire"] for q in range(n)]
-    links = [" " * (width_q + 1) for _ in range(n - 1)]
+    wires = [[f"q{q}: ".ljust(width_q) + sym["wire"]] for q in range(n)]
+    links = [[" " * (width_q + 1)] for _ in range(n - 1)]
     for col in _columns(circuit):
         cells: dict[int, str] = {}
         vert: set[int] = set()
@@ -65,7 +65,7 @@ def draw_circuit(circuit: Any, unicode: bool = True) -> str:
             if not unicode:
                 label = label.replace("†", "dag")
             for q in g.obj_qubits:
-                cells[q] = label
+                cells[q] = sym["box"].format(label)
             for q in g.ctrl_qubits:
                 cells[q] = sym["ctrl"]
             for q in range(lo, hi + 1):
@@ -75,13 +75,13 @@ def draw_circuit(circuit: Any, unicode: bool = True) -> str:
         width = max(len(c) for c in cells.values()) + 2
         for q in range(n):
             cell = cells.get(q, "")
-            wires[q] += cell.center(width, sym["wire"]) + sym["wire"]
+            wires[q].append(cell.center(width, sym["wire"]) + sym["wire"])
         for q in range(n - 1):
             mark = sym["vert"] if q in vert else " "
-            links[q] += mark.center(width) + " "
+            links[q].append(mark.center(width) + " ")
     rows: list[str] = []
     for q in range(n):
-        rows.append(wires[q])
+        rows.append("".join(wires[q]))
         if q < n - 1:
-            rows.append(links[q].rstrip())
+            rows.append("".join(links[q]).rstrip())
     return "\n".join(rows)

@@ -6,6 +6,17 @@ gate protocol shared by every gate.
 """
 
 from .basic import BasicGate, FixedGate, QuantumGate, check_qubits, check_unitary
+from .channels import (
+    AmplitudeDampingChannel,
+    BitFlipChannel,
+    BitPhaseFlipChannel,
+    DepolarizingChannel,
+    KrausChannel,
+    NoiseChannel,
+    PauliChannel,
+    PhaseDampingChannel,
+    PhaseFlipChannel,
+)
 from .custom import ParameterizedMatrixGate, UnivMathGate, gene_univ_parameterized_gate
 from .fixed import (
     CNOT,
@@ -70,4 +81,6 @@ __all__ = [
     "PhaseShift", "GlobalPhase", "U3", "FSim", "Givens", "SWAPalpha",
     "UnivMathGate", "ParameterizedMatrixGate", "gene_univ_parameterized_gate",
     "MeasureGate", "Measure", "BarrierGate", "BARRIER",
+    "NoiseChannel", "PauliChannel", "BitFlipChannel", "PhaseFlipChannel", "BitPhaseFlipChannel",
+    "DepolarizingChannel", "AmplitudeDampingChannel", "PhaseDampingChannel", "KrausChannel",
 ]

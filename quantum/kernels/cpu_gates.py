@@ -22,8 +22,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-#: states with at least this many amplitudes use the parallel kernels
-PAR_THRESHOLD = 1 << 14
+#: states with at least this many amplitudes use the parallel kernels (handing work to a
+#: second thread costs tens of microseconds on shared virtual machines: below 2**17
+#: amplitudes a gate takes less than that)
+PAR_THRESHOLD = 1 << 17
 
 _INL = dict(inline="always", fastmath=True)
 _SER = dict(cache=True, fastmath=True, nogil=True)
@@ -106,6 +108,94 @@ def dense1_ser(v, t, cmask, spos, m, adj):
 def dense1_par(v, t, cmask, spos, m, adj):
     """Parallel version of :func:`dense1_ser`."""
     _dense1(v, t, cmask, spos, m, adj)
+
+
+# ----------------------------------------------------------------------------- 1 qubit, cheap forms
+# mode 1 ("real"): a real matrix (RY, H): 4 real multiply-adds per amplitude pair each side.
+# mode 2 ("rx"): real diagonal, imaginary off-diagonal (RX, SX-like): same cost.
+@njit(**_INL)
+def _dense1_real(v, t, cmask, spos, m, adj):
+    a00 = m[0, 0].real
+    a11 = m[1, 1].real
+    a01 = m[1, 0].real if adj else m[0, 1].real
+    a10 = m[0, 1].real if adj else m[1, 0].real
+    p = spos[0]
+    inner = 1 << p
+    outer = (v.shape[0] >> spos.shape[0]) >> p
+    step = 1 << t
+    vr = v.real
+    vi = v.imag
+    for o in prange(outer):
+        base = _insert_zeros(np.int64(o) << p, spos) | cmask
+        for j in range(inner):
+            i0 = base + j
+            i1 = i0 + step
+            ar = vr[i0]
+            ai = vi[i0]
+            br = vr[i1]
+            bi = vi[i1]
+            vr[i0] = a00 * ar + a01 * br
+            vi[i0] = a00 * ai + a01 * bi
+            vr[i1] = a10 * ar + a11 * br
+            vi[i1] = a10 * ai + a11 * bi
+
+
+@njit(**_INL)
+def _dense1_rx(v, t, cmask, spos, m, adj):
+    c0 = m[0, 0].real
+    c1 = m[1, 1].real
+    s01 = -m[1, 0].imag if adj else m[0, 1].imag
+    s10 = -m[0, 1].imag if adj else m[1, 0].imag
+    p = spos[0]
+    inner = 1 << p
+    outer = (v.shape[0] >> spos.shape[0]) >> p
+    step = 1 << t
+    vr = v.real
+    vi = v.imag
+    for o in prange(outer):
+        base = _insert_zeros(np.int64(o) << p, spos) | cmask
+        for j in range(inner):
+            i0 = base + j
+            i1 = i0 + step
+            ar = vr[i0]
+            ai = vi[i0]
+            br = vr[i1]
+            bi = vi[i1]
+            vr[i0] = c0 * ar - s01 * bi
+            vi[i0] = c0 * ai + s01 * br
+            vr[i1] = c1 * br - s10 * ai
+            vi[i1] = c1 * bi + s10 * ar
+
+
+@njit(**_INL)
+def _dense1_mode(v, t, cmask, spos, m, adj, mode):
+    if mode == 1:
+        _dense1_real(v, t, cmask, spos, m, adj)
+    elif mode == 2:
+        _dense1_rx(v, t, cmask, spos, m, adj)
+    else:
+        _dense1(v, t, cmask, spos, m, adj)
+
+
+@njit(**_SER)
+def dense1m_ser(v, t, cmask, spos, m, adj, mode):
+    """:func:`dense1_ser` with a cheap path for real (mode 1) and RX-like (mode 2) matrices."""
+    _dense1_mode(v, t, cmask, spos, m, adj, mode)
+
+
+@njit(**_PAR)
+def dense1m_par(v, t, cmask, spos, m, adj, mode):
+    """Parallel version of :func:`dense1m_ser`."""
+    _dense1_mode(v, t, cmask, spos, m, adj, mode)
+
+
+def dense1_mode_of(m: np.ndarray) -> int:
+    """0: general 2x2; 1: real; 2: real diagonal and imaginary off-diagonal."""
+    if not np.any(m.imag):
+        return 1
+    if not np.any(np.diag(m).imag) and not m[0, 1].real and not m[1, 0].real:
+        return 2
+    return 0
 
 
 # ----------------------------------------------------------------------------- dense 2 qubits

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..kernels import cpu_adjoint as ca
 from ..kernels import cpu_expect as ce
 from ..kernels import cpu_gates as cg
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
@@ -65,8 +66,14 @@ class CpuBackend:
             m = m.astype(v.dtype, copy=False)
             k = op.targets.shape[0]
             if k == 1:
-                (cg.dense1_par if par else cg.dense1_ser)(v, int(op.targets[0]), op.cmask,
-                                                          op.spos, m, adj)
+                if mat is None:
+                    mode = op.mode
+                elif op.param is not None and op.param.kind == "rot":
+                    mode = op.param.mode
+                else:
+                    mode = cg.dense1_mode_of(m)
+                (cg.dense1m_par if par else cg.dense1m_ser)(v, int(op.targets[0]), op.cmask,
+                                                            op.spos, m, adj, mode)
             elif k == 2:
                 (cg.dense2_par if par else cg.dense2_ser)(v, int(op.targets[0]),
                                                           int(op.targets[1]), op.cmask,
@@ -74,6 +81,22 @@ class CpuBackend:
             else:
                 (cg.densek_par if par else cg.densek_ser)(v, op.targets, op.cmask, op.spos, m,
                                                           adj)
+
+    def step(self, psi: np.ndarray, lam: np.ndarray, op: Op, mat: np.ndarray,
+             dmat: np.ndarray) -> complex | None:
+        """Fused reverse-sweep step (see :mod:`quantum.kernels.cpu_adjoint`), or ``None``
+        when the op has no fused kernel (the caller then runs apply/inner/apply)."""
+        par = self._par(psi)
+        dt = psi.dtype
+        if op.kind == DIAG:
+            return (ca.step_diag_par if par else ca.step_diag_ser)(
+                psi, lam, op.targets, op.cmask, mat.astype(dt, copy=False),
+                dmat.astype(dt, copy=False))
+        if op.kind == DENSE and op.targets.shape[0] == 1:
+            return (ca.step1_par if par else ca.step1_ser)(
+                psi, lam, int(op.targets[0]), op.cmask, op.spos, mat.astype(dt, copy=False),
+                dmat.astype(dt, copy=False))
+        return None
 
     def inner(self, lam: np.ndarray, psi: np.ndarray, op: Op, dmat: np.ndarray) -> complex:
         par = self._par(lam)

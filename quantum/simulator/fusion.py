@@ -7,9 +7,10 @@ passes over memory for a little arithmetic.
 
 Algorithm (greedy, order-preserving): walk the ops; ``last[q]`` is the latest
 block touching qubit ``q``. A new op with qubit set ``S`` joins the latest of
-the blocks ``last[S]`` when the union still fits; otherwise it opens a new
-block. Either way, earlier candidate blocks that nothing later touches
-("free") are absorbed when they fit. Moving ops across blocks on disjoint
+the blocks ``last[S]`` when the union still fits (an op on qubits no block
+touched yet may join the newest block); otherwise it opens a new block.
+Either way, earlier candidate blocks that nothing later touches ("free")
+are absorbed when they fit. Moving ops across blocks on disjoint
 qubits is exact (they commute). Only fixed ops are fused: the caller cuts
 the op list at parameterized ops and measurements.
 """
@@ -41,14 +42,25 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
     Returns:
         An equivalent op list; single-op blocks keep their specialised kind.
     """
+    return [_block_op(g) for g in group_ops(ops, max_qubits)]
+
+
+def group_ops(ops: list[Op], max_qubits: int) -> list[list[Op]]:
+    """Consecutive groups of ``ops`` (reordered only across disjoint qubits) touching at
+    most ``max_qubits`` qubits each (a wider op forms its own group)."""
     blocks: list[_Block] = []
     last: dict[int, int] = {}
     for op in ops:
         s = set(op.qubits)
         cands = sorted({last[q] for q in s if q in last})
         free = [c for c in cands if all(last[q] == c for q in blocks[c].qubits)]
-        if cands and len(blocks[cands[-1]].qubits | s) <= max_qubits:
-            b = cands[-1]
+        if not cands:  # fresh qubits: any block may take the op; try the newest live one
+            live = [i for i in range(len(blocks) - 1, -1, -1) if blocks[i].alive][:1]
+            cands_try = live
+        else:
+            cands_try = cands[-1:]
+        if cands_try and len(blocks[cands_try[0]].qubits | s) <= max_qubits:
+            b = cands_try[0]
             host = blocks[b]
             host.ops.append(op)
             host.qubits |= s
@@ -59,7 +71,7 @@ def fuse_ops(ops: list[Op], max_qubits: int = 3) -> list[Op]:
             _absorb(blocks, last, b, free, max_qubits)
         for q in s:
             last[q] = b
-    return [_block_op(bl) for bl in blocks if bl.alive]
+    return [bl.ops for bl in blocks if bl.alive]
 
 
 def _absorb(blocks, last, b, free, max_qubits):
@@ -77,21 +89,21 @@ def _absorb(blocks, last, b, free, max_qubits):
     host.ops[:0] = pre
 
 
-def _block_op(bl: _Block) -> Op:
-    if len(bl.ops) == 1:
-        return bl.ops[0]
-    qubits = sorted(bl.qubits)
+def _block_op(group: list[Op]) -> Op:
+    if len(group) == 1:
+        return group[0]
+    qubits = sorted(set().union(*(op.qubits for op in group)))
     pos = {q: i for i, q in enumerate(qubits)}
     dim = 1 << len(qubits)
     u = np.eye(dim, dtype=np.complex128)
-    for op in bl.ops:
+    for op in group:
         local = Op(op.kind, [pos[int(t)] for t in op.targets], tuple(pos[c] for c in op.ctrls),
                    mat=op.mat, perm=op.perm)
         for col in range(dim):
             v = np.ascontiguousarray(u[:, col])
             apply_fixed_small(v, local)
             u[:, col] = v
-    return classify_matrix(u, qubits, (), name="+".join(o.name for o in bl.ops))
+    return classify_matrix(u, qubits, (), name="+".join(o.name for o in group))
 
 
 def apply_fixed_small(v: np.ndarray, op: Op) -> None:

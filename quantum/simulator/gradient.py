@@ -22,6 +22,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blocking
+from .blocking import BLOCK_QUBITS, BlockRun, plan_blocks
+from .fusion import group_ops
+from .ops import Op
 from .pauli import PauliSum
 from .program import Program
 
@@ -29,10 +33,30 @@ from .program import Program
 LAM_BYTES = 1 << 30
 
 
+def _blockable(backend, n_qubits: int) -> bool:
+    """Cache blocking: CPU backend with parallel kernels (never inside batch threads, since
+    numba's default threading layer must not be entered from several threads at once)."""
+    return (getattr(backend, "name", "") == "cpu" and getattr(backend, "parallel", False)
+            and n_qubits >= blocking.MIN_QUBITS)
+
+
 def forward(backend, prog: Program, theta, psi0):
-    """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``."""
+    """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``.
+
+    On the CPU from ``blocking.MIN_QUBITS`` qubits the bound ops run cache-blocked.
+    """
     mats = prog.matrices(theta)
     psi = psi0.copy()
+    n_qubits = psi.shape[0].bit_length() - 1
+    if _blockable(backend, n_qubits):
+        bound = [op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
+                 for op, m in zip(prog.ops, mats, strict=True)]
+        for item in plan_blocks(bound, n_qubits):
+            if isinstance(item, BlockRun):
+                item.run(psi)
+            else:
+                backend.apply(psi, item)
+        return psi, mats
     for op, m in zip(prog.ops, mats, strict=True):
         backend.apply(psi, op, m)
     return psi, mats
@@ -45,7 +69,16 @@ def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
     """
     n_slots = len(prog.const)
     g = np.zeros((len(lams), n_slots), dtype=np.complex128)
+    n_qubits = psi.shape[0].bit_length() - 1
+    if _blockable(backend, n_qubits) and len(lams) == 1:
+        return _sweep_blocked(backend, prog, theta, mats, psi, lams[0], g, n_qubits)
+    fused = hasattr(backend, "step") and len(lams) == 1
     for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):
+        if fused and op.param is not None and len(op.param.slots) == 1:
+            r = backend.step(psi, lams[0], op, m, op.param.diff(theta)[0])
+            if r is not None:
+                g[0, op.param.slots[0]] += r
+                continue
         backend.apply(psi, op, m, adj=True)
         if op.param is not None:
             dms = op.param.diff(theta)
@@ -55,6 +88,56 @@ def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
         for lam in lams:
             backend.apply(lam, op, m, adj=True)
     return g
+
+
+def _sweep_blocked(backend, prog, theta, mats, psi, lam, g, n_qubits):
+    """:func:`_sweep` for one ``lam`` with cache-blocked runs (CPU, large states)."""
+    items = []  # (bound op, derivative or None, slot or -1), in sweep order
+    for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):
+        bound = op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
+        if op.param is not None and op.param.kind == "rot":
+            bound.mode = op.param.mode
+        if op.param is None:
+            items.append((bound, None, -1))
+        elif len(op.param.slots) == 1:
+            items.append((bound, op.param.diff(theta)[0], int(op.param.slots[0])))
+        else:
+            items.append((bound, op.param.diff(theta), op.param.slots))
+    # cut at multi-angle ops (they run alone), group the rest into cache-sized runs
+    seg: list = []
+    for it in items + [None]:
+        if it is not None and not isinstance(it[2], np.ndarray):
+            seg.append(it)
+            continue
+        if seg:
+            by_id = {id(x[0]): x for x in seg}
+            for group in group_ops([x[0] for x in seg], min(BLOCK_QUBITS, n_qubits)):
+                if len(group) == 1 or any(len(o.targets) > 4 for o in group):
+                    for o in group:
+                        _one_step(backend, psi, lam, by_id[id(o)], g)
+                    continue
+                run = BlockRun(group, n_qubits, min(BLOCK_QUBITS, n_qubits),
+                               derivs=[by_id[id(o)][1] for o in group])
+                r = run.sweep(psi, lam)
+                for j, o in enumerate(group):
+                    slot = by_id[id(o)][2]
+                    if slot >= 0:
+                        g[0, slot] += r[j]
+            seg = []
+        if it is not None:
+            _one_step(backend, psi, lam, it, g)
+    return g
+
+
+def _one_step(backend, psi, lam, item, g):
+    op, d, slot = item
+    backend.apply(psi, op, adj=True)
+    if isinstance(slot, np.ndarray):
+        for s, dm in zip(slot, d, strict=True):
+            g[0, s] += backend.inner(lam, psi, op, dm)
+    elif slot >= 0:
+        g[0, slot] += backend.inner(lam, psi, op, d)
+    backend.apply(lam, op, adj=True)
 
 
 def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.ndarray,

@@ -25,6 +25,7 @@ respect to the slots maps to parameters by ``g_p = sum_s coeff_{s,p} g_s``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,25 +70,35 @@ class ParamForm:
     lam: np.ndarray | None = None  # "phase": eigen-phases per diagonal entry
     gen: np.ndarray | None = None  # "rot": the involutory generator P
     gate: object = None  # "generic": the gate itself
+    mode: int = 0  # one-qubit "rot" forms: the cheap-kernel code of every M(t)
+
+    def __post_init__(self):
+        if self.kind == "rot":
+            self._eye = np.eye(self.gen.shape[0], dtype=np.complex128)
+            self._mig = -1j * self.gen
+            if self.gen.shape[0] == 2:
+                from ..kernels.cpu_gates import dense1_mode_of
+
+                self.mode = dense1_mode_of(self.matrix(np.full(int(self.slots.max()) + 1, 0.3)))
 
     def matrix(self, theta: np.ndarray) -> np.ndarray:
         """Matrix (``DIAG``: the diagonal) at the slot values ``theta`` (all slots)."""
+        if self.kind == "rot":
+            t = 0.5 * float(theta[self.slots[0]])
+            return math.cos(t) * self._eye + math.sin(t) * self._mig
         t = theta[self.slots]
         if self.kind == "phase":
             return np.exp(1j * t[0] * self.lam)
-        if self.kind == "rot":
-            c, s = np.cos(t[0] / 2), np.sin(t[0] / 2)
-            return c * np.eye(self.gen.shape[0]) - 1j * s * self.gen
         return np.asarray(self.gate.matrix_from_values(*t), dtype=np.complex128)
 
     def diff(self, theta: np.ndarray) -> list[np.ndarray]:
         """Derivatives of :meth:`matrix` with respect to each of the op's angles."""
+        if self.kind == "rot":
+            t = 0.5 * float(theta[self.slots[0]])
+            return [(-0.5 * math.sin(t)) * self._eye + (0.5 * math.cos(t)) * self._mig]
         t = theta[self.slots]
         if self.kind == "phase":
             return [1j * self.lam * np.exp(1j * t[0] * self.lam)]
-        if self.kind == "rot":
-            c, s = np.cos(t[0] / 2), np.sin(t[0] / 2)
-            return [-0.5 * s * np.eye(self.gen.shape[0]) - 0.5j * c * self.gen]
         return [np.asarray(d, dtype=np.complex128) for d in self.gate.diff_matrices_from_values(*t)]
 
 
@@ -104,8 +115,14 @@ class Op:
     name: str = ""
     cmask: int = field(init=False)
     spos: np.ndarray = field(init=False)
+    mode: int = field(init=False)
 
     def __post_init__(self):
+        self.mode = 0
+        if self.kind == DENSE and self.mat is not None and self.mat.shape == (2, 2):
+            from ..kernels.cpu_gates import dense1_mode_of
+
+            self.mode = dense1_mode_of(self.mat)
         self.targets = np.asarray(self.targets, dtype=np.int64)
         self.cmask = int(sum(1 << c for c in self.ctrls))
         self.spos = np.array(sorted(list(self.targets) + list(self.ctrls)), dtype=np.int64)

@@ -9,6 +9,8 @@ Fixed ops between parameterized ones are fused (see :mod:`.fusion`) when
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
 from .fusion import fuse_ops
@@ -16,6 +18,9 @@ from .ops import Op, SlotTable, compile_gate, is_barrier, is_measure
 
 #: default largest fused block, in qubits
 FUSION_MAX_QUBITS = 3
+#: how many bound programs ``bound_cached`` keeps
+CACHE_SIZE = 16
+_CACHE: OrderedDict = OrderedDict()
 
 
 def _fuse_segments(ops: list[Op], max_qubits: int) -> list[Op]:
@@ -38,6 +43,7 @@ class Program:
     def __init__(self, ops: list[Op], slots: SlotTable | None):
         self.ops = ops
         self.slots = slots
+        self._blocked = None  # CPU cache-blocked plan of a bound program (set by Simulator)
         if slots is not None:
             self.const, self.coeff = slots.matrix()
 
@@ -56,6 +62,27 @@ class Program:
         if fusion:
             ops = fuse_ops(ops, max_qubits)
         return cls(ops, None)
+
+    @classmethod
+    def bound_cached(cls, circ, n_qubits: int, pr=None, fusion: bool = True,
+                     max_qubits: int = FUSION_MAX_QUBITS) -> Program:
+        """:meth:`bound` through a small LRU cache.
+
+        The key is the identity of every gate, the angle expressions of the parameterized
+        ones and the values of ``pr``; the cache holds the gates, so identities stay unique.
+        """
+        gl = list(circ)
+        key = (n_qubits, fusion, max_qubits, tuple(map(id, gl)), _param_key(gl),
+               _values_key(pr))
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+            return hit[1]
+        prog = cls.bound(gl, n_qubits, pr, fusion, max_qubits)
+        _CACHE[key] = (gl, prog)
+        if len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+        return prog
 
     @classmethod
     def parametric(cls, circ, n_qubits: int, names: list[str], fusion: bool = True,
@@ -84,3 +111,22 @@ class Program:
     def matrices(self, theta: np.ndarray) -> list[np.ndarray | None]:
         """The matrix of every op at ``theta`` (``None`` for fixed ops)."""
         return [None if op.param is None else op.param.matrix(theta) for op in self.ops]
+
+
+def _param_key(gl) -> tuple:
+    out = []
+    for g in gl:
+        if getattr(g, "parameterized", False):
+            for p in g.params:
+                out.append((complex(p.const), tuple(sorted((k, complex(c)) for k, c in p.items()))))
+    return tuple(out)
+
+
+def _values_key(pr) -> tuple | None:
+    if pr is None:
+        return None
+    items = pr.items() if hasattr(pr, "items") else pr
+    try:
+        return tuple(sorted((str(k), complex(v)) for k, v in items))
+    except TypeError:
+        return (id(pr),)

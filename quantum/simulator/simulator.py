@@ -16,12 +16,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import blocking as _blocking
 from .backend import make_backend
+from .blocking import BlockRun, plan_blocks
 from .grad_ops import GradOpsWrapper, build_grad_ops
 from .measure import MeasureResult, sample_indices
 from .ops import compile_gate, is_barrier, is_measure
 from .pauli import PauliSum
-from .program import FUSION_MAX_QUBITS, Program
+from .program import Program
+
+#: below this many qubits the default fusion merges two-qubit blocks
+FUSION_2Q_BELOW = 12
 
 
 class Simulator:
@@ -34,7 +39,11 @@ class Simulator:
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
         fusion: fuse adjacent fixed gates in ``apply_circuit`` and gradients.
-        fusion_max_qubits: largest fused block.
+        fusion_max_qubits: largest fused block; default 2 below 12 qubits (fewer kernel
+            calls where call overhead dominates), 1 from there up, where the kernels are
+            arithmetic-bound and wider dense blocks only add work.
+        blocking: on the CPU from ``blocking.MIN_QUBITS`` qubits, run stretches of fixed
+            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`).
 
     Raises:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
@@ -43,7 +52,7 @@ class Simulator:
 
     def __init__(self, backend: str, n_qubits: int, seed: int | None = None,
                  dtype=np.complex128, fusion: bool = True,
-                 fusion_max_qubits: int = FUSION_MAX_QUBITS):
+                 fusion_max_qubits: int | None = None, blocking: bool = True):
         if int(n_qubits) != n_qubits or n_qubits < 1:
             raise ValueError(f"n_qubits must be a positive integer, got {n_qubits!r}.")
         dtype = np.dtype(dtype)
@@ -54,7 +63,10 @@ class Simulator:
         self.backend = backend if isinstance(backend, str) else self._be.name
         self.dtype = np.dtype(getattr(self._be, "dtype", dtype))
         self.fusion = fusion
-        self.fusion_max_qubits = fusion_max_qubits
+        if fusion_max_qubits is None:
+            fusion_max_qubits = 2 if self.n_qubits < FUSION_2Q_BELOW else 1
+        self.fusion_max_qubits = int(fusion_max_qubits)
+        self.blocking = blocking
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         self._qs = self._be.zeros(1 << self.n_qubits)
@@ -88,28 +100,30 @@ class Simulator:
     def copy(self) -> Simulator:
         """An independent simulator with the same state."""
         sim = Simulator(self._be, self.n_qubits, self.seed, self.dtype, self.fusion,
-                        self.fusion_max_qubits)
+                        self.fusion_max_qubits, self.blocking)
         sim.backend = self.backend
         sim._qs = self._qs.copy()
         return sim
 
     # ------------------------------------------------------------------ evolution
-    def apply_gate(self, gate, pr=None, diff: bool = False) -> None:
+    def apply_gate(self, gate, pr=None, diff: bool = False) -> int | None:
         """Apply one gate (``diff=True``: its derivative matrix, for parameterized gates).
+
+        A measure gate collapses the state and returns the outcome (0 or 1).
 
         Raises:
             ValueError: qubit out of range, target used as control, missing parameter.
         """
         if is_barrier(gate):
-            return
+            return None
         if is_measure(gate):
-            self._measure_gate(gate)
-            return
+            return self._measure_gate(gate)
         if diff:
             self._apply_diff(gate, pr)
-            return
+            return None
         op = compile_gate(gate, self.n_qubits, pr=pr)
         self._be.apply(self._qs, op)
+        return None
 
     def _apply_diff(self, gate, pr) -> None:
         if not getattr(gate, "parameterized", False):
@@ -155,9 +169,19 @@ class Simulator:
                 elif not is_barrier(g):
                     self._be.apply(self._qs, compile_gate(g, self.n_qubits, pr=pr, index=i))
             return MeasureResult(keys, np.array([bits]))
-        prog = Program.bound(circuit, self.n_qubits, pr, self.fusion, self.fusion_max_qubits)
-        for op in prog.ops:
-            self._be.apply(self._qs, op)
+        prog = Program.bound_cached(circuit, self.n_qubits, pr, self.fusion,
+                                    self.fusion_max_qubits)
+        ops = prog.ops
+        if (self.blocking and self._be.name == "cpu"
+                and self.n_qubits >= _blocking.MIN_QUBITS):
+            if prog._blocked is None:
+                prog._blocked = plan_blocks(prog.ops, self.n_qubits)
+            ops = prog._blocked
+        for op in ops:
+            if isinstance(op, BlockRun):
+                op.run(self._qs)
+            else:
+                self._be.apply(self._qs, op)
         return None
 
     def apply_hamiltonian(self, hamiltonian) -> None:

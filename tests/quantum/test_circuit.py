@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from quantum import UN, Circuit, ParameterResolver, add_prefix, change_param_name, gates
-from quantum.circuit import controlled, gate_unitary
+from quantum.circuit import apply, controlled, gate_unitary
 from quantum.testing import random_circuit
 
 try:
@@ -84,7 +84,7 @@ def test_dagger_is_inverse():
     u = c.matrix(vals)
     np.testing.assert_allclose(c.dagger().matrix(vals), u.conj().T, atol=1e-12)
     np.testing.assert_allclose((c + c.dagger()).matrix(vals), np.eye(16), atol=1e-12)
-    with pytest.raises(ValueError, match="measurement"):
+    with pytest.raises(ValueError, match="non-unitary"):
         Circuit([gates.Measure().on(0)]).dagger()
 
 
@@ -96,6 +96,17 @@ def test_matrix_equals_product_of_kron_built_gates():
     for g in c:
         ref = gate_unitary(g, n, vals) @ ref
     np.testing.assert_allclose(c.matrix(vals), ref, atol=1e-12)
+    np.testing.assert_allclose(c.matrix(vals, method="kron"), ref, atol=1e-12)
+    with pytest.raises(ValueError, match="method"):
+        c.matrix(vals, method="nope")
+
+
+def test_apply_relabels_qubits():
+    c = Circuit([gates.X.on(1, 0), gates.RZ("a").on(2)])
+    d = apply(c, [3, 0, 1])
+    assert [(g.obj_qubits, g.ctrl_qubits) for g in d] == [([0], [3]), ([1], [])]
+    with pytest.raises(ValueError, match="uses 3 qubits"):
+        apply(c, [0, 1])
 
 
 @pytest.mark.skipif(mq is None, reason="mindquantum not installed")
@@ -188,3 +199,75 @@ def test_matrix_width_limits():
         Circuit([gates.X.on(12)]).matrix()
     with pytest.raises(ValueError, match="non-unitary"):
         Circuit([gates.Measure().on(0)]).matrix()
+
+
+def test_list_editing_and_flags():
+    c = Circuit().h(0).x(1, 0).barrier().rz("a", 1)
+    c.insert(0, gates.Z.on(2))
+    assert c[0] == gates.Z.on(2) and len(c) == 5
+    assert c.pop() == gates.RZ("a").on(1)
+    c[0] = gates.Y.on(2)
+    del c[0]
+    assert len(c) == 3 and len(c.remove_barrier()) == 2
+    c.measure_all()
+    assert [g.key for g in c if isinstance(g, gates.MeasureGate)] == ["q0", "q1"]
+    assert len(c.remove_measure()) == 3
+    d = Circuit().rx("a", 0).ry("b", 1).as_encoder()
+    d.no_grad()
+    assert d.requires_grad_params_name == []
+    d.requires_grad()
+    pr = d.parameter_resolver()
+    assert pr.encoder_parameters == {"a", "b"} and set(pr.keys()) == {"a", "b"}
+    e = d.copy()
+    e[0].params[0].as_ansatz()
+    assert d.encoder_params_name == ["a", "b"]  # the copy is independent
+
+
+def test_every_builder_matches_the_gate_it_names():
+    c = (
+        Circuit()
+        .s(0).s(0, hermitian=True).t(1).t(1, hermitian=True).sx(0).sx(0, hermitian=True)
+        .y(0).z(1).iswap([0, 1]).swap([0, 1]).rxx("a", [0, 1]).ryy("a", [0, 1])
+        .rzz("a", [0, 1]).rxy("a", [0, 1]).rxz("a", [0, 1]).ryz("a", [0, 1])
+        .phase_shift("a", 0).global_phase("a", 0, 1).givens("a", [0, 1])
+        .swap_alpha("a", [0, 1]).un(gates.H, [0, 1])
+    )
+    ref = Circuit([
+        gates.S.on(0), gates.Sdag.on(0), gates.T.on(1), gates.Tdag.on(1), gates.SX.on(0),
+        gates.SXdag.on(0), gates.Y.on(0), gates.Z.on(1), gates.ISWAP.on([0, 1]),
+        gates.SWAP.on([0, 1]), gates.Rxx("a").on([0, 1]), gates.Ryy("a").on([0, 1]),
+        gates.Rzz("a").on([0, 1]), gates.Rxy("a").on([0, 1]), gates.Rxz("a").on([0, 1]),
+        gates.Ryz("a").on([0, 1]), gates.PhaseShift("a").on(0), gates.GlobalPhase("a").on(0, 1),
+        gates.Givens("a").on([0, 1]), gates.SWAPalpha("a").on([0, 1]), gates.H.on(0),
+        gates.H.on(1),
+    ])
+    assert c == ref
+
+
+def test_suffix_and_dagger_helpers():
+    from quantum import add_suffix, dagger
+
+    c = Circuit([gates.RX("a").on(0), gates.X.on(1, 0)])
+    assert add_suffix(c, "k").params_name == ["a_k"]
+    vals = {"a": 0.4}
+    np.testing.assert_allclose(dagger(c).matrix(vals), c.matrix(vals).conj().T, atol=1e-14)
+    np.testing.assert_allclose(
+        dagger(gates.S.on(0)).matrix(), gates.Sdag.matrix(), atol=1e-14
+    )
+    cc = controlled(gates.H.on(0))([1, 2])
+    assert cc[0].ctrl_qubits == [1, 2]
+
+
+@pytest.mark.skipif(mq is None, reason="mindquantum not installed")
+def test_get_qs_equals_mindquantum():
+    from mindquantum.core.circuit import Circuit as MQC
+
+    c = Circuit([gates.H.on(0), gates.X.on(1, 0), gates.RY("a").on(2), gates.S.on(1, 2)])
+    m = MQC([mqg.H.on(0), mqg.X.on(1, 0), mqg.RY("a").on(2), mqg.S.on(1, 2)])
+    np.testing.assert_allclose(c.get_qs(pr={"a": 0.3}), m.get_qs(pr={"a": 0.3}), atol=1e-14)
+    assert c.get_qs(pr={"a": 0.3}, ket=True) == m.get_qs(pr={"a": 0.3}, ket=True)
+    c2 = Circuit([gates.RX(0.7).on(0), gates.T.on(0), gates.RY(1.1).on(1), gates.Z.on(1)])
+    m2 = MQC([mqg.RX(0.7).on(0), mqg.T.on(0), mqg.RY(1.1).on(1), mqg.Z.on(1)])
+    assert c2.get_qs(ket=True) == m2.get_qs(ket=True)
+    with pytest.raises(ValueError, match="non-unitary"):
+        Circuit([gates.Measure().on(0)]).get_qs()

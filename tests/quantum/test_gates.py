@@ -236,3 +236,10 @@ def test_qubit_out_of_range_for_register():
         gate_unitary(gates.X.on(3), 3)
     with pytest.raises(ValueError, match="out of range"):
         Circuit([gates.X.on(0, 4)]).matrix(n_qubits=3)
+
+
+@needs_mq
+def test_cnot_and_cz_equal_mindquantum():
+    ours = Circuit([gates.CNOT.on(1, 0), gates.CZ.on(2, 1), gates.CNOT.on(0, [1, 2])]).matrix()
+    theirs = MQCircuit([mqg.CNOT.on(1, 0), mqg.Z.on(2, 1), mqg.X.on(0, [1, 2])]).matrix()
+    np.testing.assert_allclose(ours, np.asarray(theirs), atol=1e-14)

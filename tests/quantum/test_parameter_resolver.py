@@ -112,3 +112,19 @@ def test_combination_equals_mindquantum():
     ref = theirs.combination(MQPR(vals))
     ref = complex(ref.const) if hasattr(ref, "const") else complex(ref)
     assert np.isclose(ours.combination(vals), ref)
+
+
+def test_item_access_compress_and_mq_spellings():
+    p = PR({"a": 1.0, "b": 1e-15})
+    p["c"] = 3.0
+    assert p["c"] == 3.0 and p.params_name == ["a", "b", "c"]
+    with pytest.raises(KeyError, match="'z'"):
+        p["z"]
+    assert list(p.compress().keys()) == ["a", "c"]
+    p.encoder_part("a", "b")
+    assert p.encoder_parameters == {"a", "b"}
+    p.ansatz_part("b")
+    assert p.encoder_parameters == {"a"}
+    q = +p
+    assert q == p and q is not p
+    assert PR(2.0) == 2.0 and PR("a") != 2.0

@@ -106,8 +106,11 @@ def test_random_circuits_match_dense(n, fusion, dtype):
     assert np.max(np.abs(sim.get_qs() - ref)) < TOL[dtype] * (100 if dtype == np.complex64 else 1)
 
 
-def test_parallel_kernels_match_dense_on_15_qubits():
-    """From 2**14 amplitudes the parallel kernels run; compare one layer against dense gates."""
+def test_parallel_kernels_match_dense_on_15_qubits(monkeypatch):
+    """Force the parallel kernels (normally from 2**17 amplitudes); compare against dense gates."""
+    from quantum.kernels import cpu_gates
+
+    monkeypatch.setattr(cpu_gates, "PAR_THRESHOLD", 1 << 10)
     n = 15
     rng = np.random.default_rng(7)
     psi = random_state(n, rng)
@@ -268,3 +271,53 @@ def test_error_bad_backend_and_gpu_without_cupy():
     except ImportError:
         with pytest.raises(RuntimeError, match="cupy"):
             Simulator("gpu", 2)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_quantum_hamiltonian_objects_term_and_sparse(sparse):
+    from quantum import Hamiltonian, QubitOperator
+
+    n = 4
+    terms = [(((0, "X"), (2, "Y")), 0.5), (((1, "Z"),), -1.25), ((), 0.3)]
+    op = QubitOperator("X0 Y2", 0.5) + QubitOperator("Z1", -1.25) + QubitOperator("", 0.3)
+    ham = Hamiltonian(op)
+    if sparse:
+        ham.sparse(n)
+    psi = random_state(n, np.random.default_rng(12))
+    sim = Simulator("cpu", n)
+    sim.set_qs(psi)
+    h = ham_matrix(terms, n)
+    assert abs(sim.get_expectation(ham) - psi.conj() @ h @ psi) < 1e-12
+    assert abs(sim.get_expectation(op) - psi.conj() @ h @ psi) < 1e-12
+    sim.apply_hamiltonian(ham)
+    assert np.max(np.abs(sim.get_qs() - h @ psi)) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [np.complex128, np.complex64])
+def test_cache_blocked_circuit_on_16_qubits_matches_reference(dtype):
+    n = 16
+    rng = np.random.default_rng(16)
+    circ = random_circuit(n, 120, rng, params=True)
+    psi = random_state(n, rng)
+    ref = apply_reference(circ, psi, n, PR)
+    for blocking in (True, False):
+        sim = Simulator("cpu", n, blocking=blocking, dtype=dtype)
+        sim.set_qs(psi)
+        sim.apply_circuit(circ, PR)
+        assert np.max(np.abs(sim.get_qs() - ref)) < (1e-12 if dtype == np.complex128 else 1e-5)
+
+
+def test_diff_gate_and_measure_gate_outcome():
+    n = 2
+    psi = random_state(n, np.random.default_rng(4))
+    sim = Simulator("cpu", n)
+    sim.set_qs(psi)
+    g = gates.RY("a").on(1, 0)
+    sim.apply_gate(g, {"a": 0.7}, diff=True)
+    d = g.diff_matrices_from_values(0.7)[0]
+    ref = apply_tensor(psi, d, [1], [0], n)
+    ref[[0, 2]] = 0  # the controlled derivative vanishes where the control is 0
+    assert np.max(np.abs(sim.get_qs() - ref)) < 1e-12  # not renormalised, as MindQuantum
+    sim = Simulator("cpu", 1, seed=3)
+    sim.apply_gate(gates.X.on(0))
+    assert sim.apply_gate(gates.Measure("m").on(0)) == 1

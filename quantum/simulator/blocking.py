@@ -1,0 +1,140 @@
+"""Group a fixed op list into cache-blocked runs (see :mod:`quantum.kernels.cpu_block`).
+
+``plan_blocks(ops, n_qubits, block_qubits)`` walks the ops with the same
+commuting-aware grouping as fusion (ops on disjoint qubits may be reordered),
+but with a budget of ``block_qubits`` qubits per group and no matrix
+products: each group of two or more ops becomes a :class:`BlockRun` executed
+chunk by chunk; wide ops run alone with the ordinary kernels.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+
+from ..kernels.cpu_block import run_blocked
+from ..kernels.cpu_block_adjoint import sweep_blocked
+from ..kernels.cpu_gates import PAR_THRESHOLD
+from .fusion import group_ops
+from .ops import DENSE, PERM, XSWAP, Op
+
+#: default inner-qubit count of a chunk (2**14 amplitudes = 256 KiB in complex128)
+BLOCK_QUBITS = 14
+#: states below this many qubits are not blocked (they already sit in cache)
+MIN_QUBITS = 16
+
+
+class BlockRun:
+    """A run of fixed ops executed chunk by chunk over the inner qubits ``qpos``.
+
+    ``derivs[i]`` (optional): the derivative matrix of op ``i`` (``None`` for a fixed op);
+    then the run can also be reverse-swept with :meth:`sweep` (ops in sweep order).
+    """
+
+    def __init__(self, ops: list[Op], n_qubits: int, block_qubits: int, derivs=None):
+        used = sorted(set().union(*(op.qubits for op in ops)))
+        fill = [q for q in range(n_qubits) if q not in used]
+        qpos = sorted(used + fill[:max(0, block_qubits - len(used))])
+        self.ops = ops
+        self.qpos = np.array(qpos, dtype=np.int64)
+        loc = {q: i for i, q in enumerate(qpos)}
+        b = len(qpos)
+        lidx = np.arange(1 << b, dtype=np.int64)
+        self.qoff = np.zeros(1 << b, dtype=np.int64)
+        for i, q in enumerate(qpos):
+            self.qoff |= ((lidx >> i) & 1) << q
+        n = len(ops)
+        wt = max(len(op.targets) for op in ops)
+        ws = max(len(op.spos) for op in ops)
+        self.kind = np.zeros(n, dtype=np.int64)
+        self.nt = np.zeros(n, dtype=np.int64)
+        self.tg = np.zeros((n, wt), dtype=np.int64)
+        self.cm = np.zeros(n, dtype=np.int64)
+        self.nsp = np.zeros(n, dtype=np.int64)
+        self.sp = np.zeros((n, ws), dtype=np.int64)
+        self.moff = np.zeros(n, dtype=np.int64)
+        self.poff = np.zeros(n, dtype=np.int64)
+        self.mode = np.array([op.mode for op in ops], dtype=np.int64)
+        self.doff = np.zeros(n, dtype=np.int64)
+        self.gidx = np.full(n, -1, dtype=np.int64)
+        cpool, ipool = [], []
+        clen = ilen = 0
+        for i, op in enumerate(ops):
+            self.kind[i] = op.kind
+            self.nt[i] = len(op.targets)
+            self.tg[i, :len(op.targets)] = [loc[int(t)] for t in op.targets]
+            self.cm[i] = sum(1 << loc[c] for c in op.ctrls)
+            sp = sorted(loc[int(q)] for q in op.spos)
+            self.nsp[i] = len(sp)
+            self.sp[i, :len(sp)] = sp
+            if op.kind == XSWAP:
+                continue
+            vals = np.ravel(op.mat) if op.kind != DENSE else op.mat.reshape(-1)
+            self.moff[i] = clen
+            cpool.append(vals)
+            clen += vals.shape[0]
+            if op.kind == PERM:
+                self.poff[i] = ilen
+                ipool.append(op.perm)
+                ilen += op.perm.shape[0]
+            if derivs is not None and derivs[i] is not None:
+                dv = np.ravel(derivs[i])
+                self.doff[i] = clen
+                cpool.append(dv)
+                clen += dv.shape[0]
+                self.gidx[i] = i
+        self.cpool = (np.concatenate(cpool) if cpool else np.zeros(1)).astype(np.complex128)
+        self.ipool = np.concatenate(ipool) if ipool else np.zeros(1, dtype=np.int64)
+        self.name = f"block[{len(ops)} ops on {len(used)} qubits]"
+
+    def run(self, v: np.ndarray) -> None:
+        """Apply every op of the run to ``v`` in place."""
+        with _threads_for(v):
+            self._run(v)
+
+    def _run(self, v: np.ndarray) -> None:
+        run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
+                    self.sp, self.moff, self.poff, self.mode,
+                    self.cpool.astype(v.dtype, copy=False), self.ipool)
+
+
+    def sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        """Reverse-sweep ``psi`` and ``lam`` through the run; ``<lam|D|psi>`` per op."""
+        with _threads_for(psi):
+            return self._sweep(psi, lam)
+
+    def _sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        return sweep_blocked(psi, lam, self.qpos, self.qoff, self.kind, self.nt, self.tg,
+                             self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
+                             self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
+                             self.ipool, len(self.ops))
+
+
+@contextmanager
+def _threads_for(v: np.ndarray):
+    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged."""
+    if v.shape[0] >= PAR_THRESHOLD:
+        yield
+        return
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def plan_blocks(ops: list[Op], n_qubits: int, block_qubits: int = BLOCK_QUBITS) -> list:
+    """Ops and :class:`BlockRun` s equivalent to ``ops`` (fixed ops only)."""
+    if n_qubits < MIN_QUBITS:
+        return list(ops)
+    b = min(block_qubits, n_qubits)
+    out = []
+    for group in group_ops(ops, b):
+        if len(group) == 1 or any(len(op.targets) > 4 for op in group):
+            out.extend(group)
+        else:
+            out.append(BlockRun(group, n_qubits, b))
+    return out

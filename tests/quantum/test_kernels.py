@@ -1,0 +1,245 @@
+"""Kernels one by one against numpy tensordot references; numba.cuda kernels via the CUDA simulator.
+
+Every kernel of :mod:`quantum.kernels.cpu_gates` / ``cpu_expect`` (serial and parallel) and of
+``cuda_gates`` is compared with :func:`apply_tensor` / dense Pauli matrices to 1e-12.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+from quantum.kernels import cpu_expect as ce
+from quantum.kernels import cpu_gates as cg
+from quantum.simulator.backend import CpuBackend
+from quantum.simulator.ops import DENSE, DIAG, PERM, XSWAP, Op, classify_matrix
+from quantum.simulator.pauli import PauliSum
+from tests.conftest import has_real_gpu
+from tests.quantum.test_simulator_reference import apply_tensor, ham_matrix, random_state
+
+
+def _unitary(k, rng):
+    q, r = np.linalg.qr(rng.normal(size=(1 << k,) * 2) + 1j * rng.normal(size=(1 << k,) * 2))
+    return q * (np.diag(r) / np.abs(np.diag(r)))
+
+
+def _ops(n, rng):
+    """One op of every kind on random targets and controls (``(op, dense matrix)``)."""
+    out = []
+    for k, kind in [(1, DENSE), (2, DENSE), (3, DENSE), (1, DIAG), (2, DIAG), (1, XSWAP),
+                    (2, PERM), (1, PERM)]:
+        if k > n:
+            continue
+        qs = [int(q) for q in rng.permutation(n)]
+        n_ctrl = int(rng.integers(0, min(2, n - k) + 1))
+        obj, ctrl = qs[:k], tuple(qs[k:k + n_ctrl])
+        if kind == DENSE:
+            m = _unitary(k, rng)
+        elif kind == DIAG:
+            m = np.diag(np.exp(1j * rng.uniform(0, 6, 1 << k)))
+        elif kind == XSWAP:
+            m = np.array([[0, 1], [1, 0]], dtype=complex)
+        else:
+            p = np.roll(rng.permutation(1 << k), 1) if k > 1 else np.array([1, 0])
+            while np.all(p == np.arange(1 << k)):
+                p = rng.permutation(1 << k)
+            m = np.zeros((1 << k,) * 2, dtype=complex)
+            m[p, np.arange(1 << k)] = np.exp(1j * rng.uniform(0.1, 3, 1 << k))
+        op = classify_matrix(m, obj, ctrl)
+        assert op.kind == kind
+        out.append((op, m))
+    return out
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+@pytest.mark.parametrize("n", [2, 4, 7, 10])
+def test_cpu_gate_kernels_and_adjoint(n, parallel):
+    rng = np.random.default_rng(n)
+    be = CpuBackend()
+    if parallel:
+        old = cg.PAR_THRESHOLD
+        cg.PAR_THRESHOLD = 1  # force the parallel kernels at small sizes
+    try:
+        for op, m in _ops(n, rng):
+            psi = random_state(n, rng)
+            v = psi.copy()
+            be.apply(v, op)
+            ref = apply_tensor(psi, m, list(op.targets), list(op.ctrls), n)
+            assert np.max(np.abs(v - ref)) < 1e-12, op
+            be.apply(v, op, adj=True)
+            assert np.max(np.abs(v - psi)) < 1e-12, op
+    finally:
+        if parallel:
+            cg.PAR_THRESHOLD = old
+
+
+def test_inner_products_match_dense():
+    n = 5
+    rng = np.random.default_rng(11)
+    be = CpuBackend()
+    for op, m in _ops(n, rng):
+        lam, psi = random_state(n, rng), random_state(n, rng)
+        d = rng.normal(size=m.shape) + 1j * rng.normal(size=m.shape)
+        if op.kind == DIAG:
+            d = np.diag(np.diag(d))
+        # controlled derivative: d on the controlled subspace, zero elsewhere
+        full = apply_tensor(psi, d, list(op.targets), [], n)
+        idx = np.arange(1 << n)
+        on = (idx & op.cmask) == op.cmask
+        ref = np.vdot(lam, np.where(on, full, 0))
+        dd = np.diag(d).copy() if op.kind == DIAG else d
+        got = be.inner(lam, psi, Op(op.kind if op.kind == DIAG else DENSE, op.targets, op.ctrls),
+                       dd)
+        assert abs(got - ref) < 1e-12
+
+
+TERMS = [(((0, "X"), (2, "Y")), 0.5), (((1, "Z"),), -1.25), ((), 0.3),
+         (((0, "Y"), (1, "Y"), (3, "X")), 0.7), (((0, "X"), (2, "Z")), 0.25 - 0.5j)]
+
+
+@pytest.mark.parametrize("par", [False, True])
+def test_pauli_sum_kernels_match_kron_matrices(par):
+    n = 4
+    rng = np.random.default_rng(3)
+    h = PauliSum.from_hamiltonian(TERMS, n)
+    assert not h.hermitian
+    dense = ham_matrix(TERMS, n)
+    psi, phi = random_state(n, rng), random_state(n, rng)
+    out = np.zeros_like(psi)
+    apply = ce.apply_pauli_sum_par if par else ce.apply_pauli_sum_ser
+    expect = ce.expect_pauli_sum_par if par else ce.expect_pauli_sum_ser
+    apply(phi, out, h.xg, h.start, h.zy, h.coef)
+    assert np.max(np.abs(out - dense @ phi)) < 1e-12
+    assert abs(expect(psi, phi, h.xg, h.start, h.zy, h.coef) - psi.conj() @ dense @ phi) < 1e-12
+    hd = h.dagger()
+    apply(phi, out, hd.xg, hd.start, hd.zy, hd.coef)
+    assert np.max(np.abs(out - dense.conj().T @ phi)) < 1e-12
+
+
+# ----------------------------------------------------------------------------- numba.cuda
+cudasim = pytest.mark.skipif(os.environ.get("NUMBA_ENABLE_CUDASIM") != "1" and not has_real_gpu(),
+                             reason="needs the CUDA simulator or a GPU")
+
+
+@pytest.mark.cudasim
+@cudasim
+def test_cuda_gate_kernels_match_reference():
+    from quantum.simulator.cuda_backend import CudaBackend
+
+    n = 4
+    rng = np.random.default_rng(21)
+    be = CudaBackend(np.complex128, xp=np)
+    for op, m in _ops(n, rng):
+        psi = random_state(n, rng)
+        v = psi.copy()
+        be.apply(v, op)
+        ref = apply_tensor(psi, m, list(op.targets), list(op.ctrls), n)
+        assert np.max(np.abs(v - ref)) < 1e-12, op
+        be.apply(v, op, adj=True)
+        assert np.max(np.abs(v - psi)) < 1e-12, op
+
+
+@pytest.mark.cudasim
+@cudasim
+def test_cuda_expectation_and_inner_kernels():
+    from quantum.simulator.cuda_backend import CudaBackend
+
+    n = 4
+    rng = np.random.default_rng(22)
+    be = CudaBackend(np.complex128, xp=np)
+    cpu = CpuBackend()
+    h = PauliSum.from_hamiltonian(TERMS, n)
+    psi, phi = random_state(n, rng), random_state(n, rng)
+    out = np.zeros_like(psi)
+    be.apply_ham(phi, out, h)
+    assert np.max(np.abs(out - ham_matrix(TERMS, n) @ phi)) < 1e-12
+    assert abs(be.expect(psi, phi, h) - cpu.expect(psi, phi, h)) < 1e-12
+    assert abs(be.vdot(psi, phi) - np.vdot(psi, phi)) < 1e-12
+    for op, m in _ops(n, rng)[:5]:
+        d = m if op.kind != DIAG else np.diag(m).copy()
+        kind_op = Op(op.kind if op.kind == DIAG else DENSE, op.targets, op.ctrls)
+        assert abs(be.inner(psi, phi, kind_op, d) - cpu.inner(psi, phi, kind_op, d)) < 1e-12
+
+
+@pytest.mark.cudasim
+@cudasim
+def test_cuda_backend_simulator_and_gradient():
+    from quantum import Circuit, gates
+    from quantum.simulator import Simulator
+    from quantum.simulator.cuda_backend import CudaBackend
+
+    c = Circuit([gates.H.on(0), gates.RX("a").on(1, 0), gates.Rzz("b").on([0, 2]),
+                 gates.SWAP.on([1, 2]), gates.U3("a", "b", 0.2).on(2), gates.T.on(0, 2)])
+
+    class Ham:
+        terms = [(((0, "Z"), (1, "X")), 0.5), (((2, "Y"),), 1.0)]
+
+    results = []
+    for be in (CudaBackend(np.complex128, xp=np), "cpu"):
+        sim = Simulator(be, 3)
+        sim.apply_circuit(c, {"a": 0.3, "b": 0.9})
+        qs = sim.get_qs()
+        sim.reset()
+        f, g = sim.get_expectation_with_grad(Ham(), c)(np.array([0.3, 0.9]))
+        results.append((qs, f, g))
+    for a, b in zip(results[0], results[1], strict=True):
+        assert np.max(np.abs(a - b)) < 1e-12
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not has_real_gpu(), reason="needs cupy and a CUDA device")
+def test_gpu_simulator_matches_cpu():
+    from quantum import Circuit, gates
+    from quantum.simulator import Simulator
+
+    c = Circuit()
+    for q in range(12):
+        c += gates.RX(0.1 * q + 0.2).on(q)
+    for q in range(11):
+        c += gates.X.on(q + 1, q)
+    a, b = Simulator("gpu", 12), Simulator("cpu", 12)
+    a.apply_circuit(c)
+    b.apply_circuit(c)
+    assert np.max(np.abs(a.get_qs() - b.get_qs())) < 1e-12
+
+
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("adj", [False, True])
+def test_one_qubit_cheap_forms(mode, adj):
+    """Real (RY, H) and RX-like matrices take cheaper kernels; both directions match dense."""
+    n = 5
+    rng = np.random.default_rng(mode)
+    a, b = rng.uniform(0, 6, 2)
+    m = {0: np.array([[np.cos(a), -np.exp(1j * b) * np.sin(a)],
+                      [np.exp(1j * b) * np.sin(a), np.cos(a)]]),
+         1: np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], dtype=complex),
+         2: np.array([[np.cos(a), -1j * np.sin(a)], [-1j * np.sin(a), np.cos(a)]])}[mode]
+    assert cg.dense1_mode_of(m) == mode
+    for t, ctrl in [(0, ()), (3, (1,)), (4, (0, 2))]:
+        op = classify_matrix(m, [t], ctrl)
+        assert op.mode == mode
+        psi = random_state(n, rng)
+        v = psi.copy()
+        CpuBackend().apply(v, op, adj=adj)
+        ref = apply_tensor(psi, m.conj().T if adj else m, [t], list(ctrl), n)
+        assert np.max(np.abs(v - ref)) < 1e-12
+
+
+def test_cache_blocked_runs_match_plain_kernels():
+    from quantum.simulator.blocking import BlockRun, plan_blocks
+
+    n = 16
+    rng = np.random.default_rng(8)
+    ops = []
+    for _ in range(6):
+        ops += [op for op, _ in _ops(n, rng)]
+    plan = plan_blocks(ops, n, block_qubits=10)
+    assert any(isinstance(p, BlockRun) for p in plan)
+    psi = random_state(n, rng)
+    a, b = psi.copy(), psi.copy()
+    be = CpuBackend()
+    for op in ops:
+        be.apply(a, op)
+    for p in plan:
+        p.run(b) if isinstance(p, BlockRun) else be.apply(b, p)
+    assert np.max(np.abs(a - b)) < 1e-12
