@@ -33,3 +33,26 @@ __all__ = [
     "load_pdb",
     "load_sponge",
 ]
+
+# --- simulation loop, reporters (md-b) ---
+from sponge.reporters import (  # noqa: E402
+    CheckpointReporter,
+    DCDReporter,
+    PDBReporter,
+    ProgressReporter,
+    Reporter,
+    StateDataReporter,
+    XTCReporter,
+)
+from sponge.simulation import Simulation  # noqa: E402
+
+__all__ += [
+    "CheckpointReporter",
+    "DCDReporter",
+    "PDBReporter",
+    "ProgressReporter",
+    "Reporter",
+    "Simulation",
+    "StateDataReporter",
+    "XTCReporter",
+]
