@@ -34,6 +34,33 @@ __all__ = [
     "load_sponge",
 ]
 
+# md-a: integrators, constraints, barostat, minimizer, quantities, errors
+from sponge import quantities  # noqa: E402
+from sponge.barostat import MonteCarloBarostat, find_molecules  # noqa: E402
+from sponge.constraints import ConstraintSolver  # noqa: E402
+from sponge.errors import ConstraintError, SimulationInstabilityError  # noqa: E402
+from sponge.integrators import (  # noqa: E402
+    BussiThermostatIntegrator,
+    Integrator,
+    LangevinMiddleIntegrator,
+    VelocityVerletIntegrator,
+)
+from sponge.minimize import minimize  # noqa: E402
+
+__all__ += [
+    "BussiThermostatIntegrator",
+    "ConstraintError",
+    "ConstraintSolver",
+    "Integrator",
+    "LangevinMiddleIntegrator",
+    "MonteCarloBarostat",
+    "SimulationInstabilityError",
+    "VelocityVerletIntegrator",
+    "find_molecules",
+    "minimize",
+    "quantities",
+]
+
 # --- simulation loop, reporters (md-b) ---
 from sponge.reporters import (  # noqa: E402
     CheckpointReporter,
