@@ -199,21 +199,26 @@ class Simulation:
         return self.state
 
     def set_velocities_to_temperature(self, temperature: float, seed: int | None = None) -> None:
-        """Draw Maxwell-Boltzmann velocities at ``temperature`` K (virtual sites get 0).
+        """Draw Maxwell-Boltzmann velocities at ``temperature`` K (as OpenMM's).
 
-        Centre-of-mass motion is removed when ``system.remove_cm_motion``; the
-        integrator applies velocity constraints at its next step.
+        Virtual sites get zero velocity, the components along constraints are
+        removed (RATTLE projection), and centre-of-mass motion is removed when
+        ``system.remove_cm_motion``.
+
+        Args:
+            temperature: K (>= 0).
+            seed: seed of this draw (None: fresh entropy).
         """
+        from sponge.quantities import maxwell_boltzmann, remove_com_velocity
+
         if not temperature >= 0:
             raise ValueError(f"temperature must be >= 0 K, got {temperature!r}")
-        rng = np.random.default_rng(seed)
-        m = self.system.masses
-        real = m > 0
-        v = np.zeros((len(m), 3))
-        v[real] = rng.standard_normal((int(real.sum()), 3)) * np.sqrt(
-            BOLTZMANN * temperature / m[real])[:, None]
-        if self.system.remove_cm_motion and real.any():
-            v[real] -= (m[real, None] * v[real]).sum(0) / m[real].sum()
+        v = maxwell_boltzmann(self.system.masses, temperature, np.random.default_rng(seed))
+        if self.system.remove_cm_motion:
+            remove_com_velocity(self.system.masses, v)
+        solver = getattr(self.integrator, "constraints", None)
+        if solver is not None and len(solver) > 0:
+            solver.apply_velocities(self.state.positions, v)
         self.state.velocities = v
         self.integrator.invalidate()
 
@@ -326,10 +331,6 @@ class Simulation:
                            time=float(d["time"]), step=int(d["step"]))
         restore_neighbor_lists(self.system, d["neighbor_lists"])
         self.integrator.set_state(d["integrator_state"])
-        baro = self.barostat
-        if d.get("barostat_state") is not None and baro is not None and hasattr(baro,
-                                                                                "set_state"):
-            baro.set_state(d["barostat_state"])
         self.integrator.invalidate()
         self._last_energy = None
 

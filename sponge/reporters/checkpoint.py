@@ -6,8 +6,8 @@ A checkpoint is an ``.npz`` archive holding
   (absent for non-periodic systems), ``time`` ps, ``step``;
 * ``meta``: a JSON document with the format version, the number of particles,
   the integrator's class name and its :meth:`get_state` (RNG state and
-  anything else it keeps between steps; numpy arrays are stored exactly, as
-  base64 of their bytes), the barostat's state, and the reference positions
+  anything else it keeps between steps, the barostat's included; numpy arrays
+  are stored exactly, as base64 of their bytes), and the reference positions
   of every neighbour list, so that the restarted run rebuilds the very same
   pair lists and sums forces in the same order as the uninterrupted one.
 
@@ -122,14 +122,10 @@ def checkpoint_bytes(simulation: Simulation) -> bytes:
         "n_atoms": int(st.n_atoms),
         "integrator": type(integ).__name__,
         "integrator_state": integ.get_state(),
-        "barostat_state": None,
         "neighbor_lists": neighbor_list_states(simulation.system),
         "step": int(st.step),
         "time": float(st.time),
     }
-    baro = simulation.barostat
-    if baro is not None and hasattr(baro, "get_state"):
-        meta["barostat_state"] = baro.get_state()
     arrays = {"positions": st.positions, "velocities": st.velocities,
               "meta": np.frombuffer(json.dumps(_encode(meta)).encode(), dtype=np.uint8)}
     if st.box is not None:
