@@ -332,7 +332,25 @@ class Simulation:
         restore_neighbor_lists(self.system, d["neighbor_lists"])
         self.integrator.set_state(d["integrator_state"])
         self.integrator.invalidate()
+        self._restore_force_cache(d)
         self._last_energy = None
+
+    def _restore_force_cache(self, d: dict) -> None:
+        """Put the checkpoint's forces/energy into the integrator's cache (bit-for-bit restart).
+
+        Relies on the force cache of :class:`sponge.integrators.Integrator`
+        (``_energy``, ``_forces``, ``_pos_ref``, ``_cache_step``); other
+        integrators simply recompute the forces.
+        """
+        integ = self.integrator
+        if d.get("forces") is None or d.get("potential_energy") is None:
+            return
+        if not all(hasattr(integ, a) for a in ("_energy", "_forces", "_pos_ref", "_cache_step")):
+            return
+        integ._energy = float(d["potential_energy"])
+        integ._forces = np.array(d["forces"], dtype=np.float64)
+        integ._pos_ref = self.state.positions
+        integ._cache_step = self.state.step
 
     @classmethod
     def from_checkpoint(

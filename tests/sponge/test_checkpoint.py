@@ -20,21 +20,30 @@ from tests.sponge.test_simulation_support import make_integrator, water_box
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_restart_is_bit_for_bit(tmp_path):
-    n = 15
+@pytest.mark.parametrize("npt", [False, True], ids=["nvt", "npt"])
+def test_restart_is_bit_for_bit(tmp_path, npt):
+    """N steps, checkpoint, N more == 2N straight (LangevinMiddle, SETTLE, PME water)."""
+    n = 15 if not npt else 20
+
+    def baro():
+        return sponge.MonteCarloBarostat(1.0, 300.0, frequency=5) if npt else None
+
     system, state0, _ = water_box(1.6)
     ck = tmp_path / "half.chk"
 
-    straight = sponge.Simulation(system, make_integrator(), state0.copy(), seed=11)
+    straight = sponge.Simulation(system, make_integrator(), state0.copy(), seed=11,
+                                 barostat=baro())
     straight.run(2 * n)
+    if npt:
+        assert not np.array_equal(straight.state.box, state0.box)  # volume moves happened
 
-    first = sponge.Simulation(system, make_integrator(), state0.copy(), seed=11)
+    first = sponge.Simulation(system, make_integrator(), state0.copy(), seed=11, barostat=baro())
     first.run(n)
     first.save_checkpoint(ck)
 
     # a fresh system object, as in a new process: its neighbour lists start empty
     system2, _, _ = water_box(1.6)
-    resumed = sponge.Simulation.from_checkpoint(ck, system2, make_integrator())
+    resumed = sponge.Simulation.from_checkpoint(ck, system2, make_integrator(), barostat=baro())
     assert resumed.state.step == n
     resumed.run(n)
 
@@ -42,6 +51,7 @@ def test_restart_is_bit_for_bit(tmp_path):
     assert resumed.state.time == straight.state.time
     assert np.array_equal(resumed.state.positions, straight.state.positions)
     assert np.array_equal(resumed.state.velocities, straight.state.velocities)
+    assert np.array_equal(resumed.state.box, straight.state.box)
     assert resumed.potential_energy == straight.potential_energy
 
 
