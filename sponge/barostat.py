@@ -141,7 +141,8 @@ class MonteCarloBarostat:
         volume = box_volume(box)
         if self.volume_scale is None:
             self.volume_scale = np.full(3, 0.01 * volume)
-        e0, f0 = integrator.compute_forces(state)
+        integrator.compute_forces(state)
+        e0, eb0, f0 = integrator._energy, integrator._biased_energy, integrator._forces
         axis = 0
         if self.anisotropic:
             axis = int(self._rng.choice(np.flatnonzero(self.scale_axes)))
@@ -166,20 +167,23 @@ class MonteCarloBarostat:
         kt = BOLTZ * self.temperature
         try:
             e1, f1 = system.energy_forces(state)
+            eb1 = e1
+            if integrator.bias is not None:
+                eb1, f1 = integrator.bias.modify(state, e1, f1)
         except ValueError:  # e.g. the box became smaller than twice the cutoff
-            e1, f1 = np.inf, None
+            e1, eb1, f1 = np.inf, np.inf, None
         p = self.pressure[axis] * BAR_TO_KJ_MOL_NM3
-        w = (e1 - e0) + p * dv - self.n_molecules * kt * np.log(new_volume / volume)
+        w = (eb1 - eb0) + p * dv - self.n_molecules * kt * np.log(new_volume / volume)
         u = self._rng.random()
         accept = bool(np.isfinite(w) and (w <= 0 or u <= np.exp(-w / kt)))
         if accept:
-            integrator._energy = float(e1)
+            integrator._energy, integrator._biased_energy = float(e1), float(eb1)
             integrator._forces = f1
             self.n_accepted += 1
         else:
             state.positions[...] = old_pos
             state.box = old_box
-            integrator._energy, integrator._forces = e0, f0
+            integrator._energy, integrator._biased_energy, integrator._forces = e0, eb0, f0
         integrator._pos_ref = state.positions
         integrator._cache_step = state.step
         self.n_attempted += 1

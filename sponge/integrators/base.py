@@ -9,6 +9,11 @@ outside. Randomness comes from one numpy ``PCG64`` generator created from the
 seed in ``bind``; ``get_state``/``set_state`` capture it (and anything else a
 bit-for-bit restart needs).
 
+A bias (``integrator.bias``, e.g. SITS or a restraint) is any object with
+``modify(state, energy, forces) -> (biased_energy, biased_forces)``; the
+dynamics then follows the biased forces while :attr:`Integrator.potential_energy`
+stays the unbiased energy and :attr:`Integrator.biased_energy` is the biased one.
+
 Every step checks that the energy is finite and did not jump by more than
 ``energy_jump`` kJ/mol, and raises :class:`sponge.SimulationInstabilityError`
 naming the step and the atoms with the largest forces otherwise.
@@ -17,14 +22,18 @@ naming the step and the atoms with the largest forces otherwise.
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 
 from sponge.constraints.solver import ConstraintSolver
 from sponge.errors import ConstraintError, SimulationInstabilityError
-from sponge.integrators.kernels import all_finite, kinetic_energy_kernel
+from sponge.integrators.kernels import (
+    all_finite,
+    kinetic_energy_kernel,
+    remove_com_velocity_kernel,
+)
 from sponge.quantities import degrees_of_freedom as _dof
-from sponge.quantities import remove_com_velocity
 from sponge.state import State
 
 
@@ -50,6 +59,7 @@ class Integrator:
         self.energy_jump = energy_jump
         self.system = None
         self._barostat = None
+        self.bias = None
         self._rng: np.random.Generator | None = None
         self._seed_seq: np.random.SeedSequence | None = None
         self.invalidate()
@@ -102,6 +112,7 @@ class Integrator:
     def invalidate(self) -> None:
         """Forget the cached forces (call after changing the state outside ``step``)."""
         self._energy: float | None = None
+        self._biased_energy: float | None = None
         self._forces: np.ndarray | None = None
         self._pos_ref = None
         self._cache_step = None
@@ -112,10 +123,17 @@ class Integrator:
 
     def _compute(self, state: State) -> None:
         e, f = self.system.energy_forces(state)
-        if not np.isfinite(e) or not all_finite(f):
+        if not math.isfinite(e) or not all_finite(f):
             raise SimulationInstabilityError.from_forces(
                 state.step, f, f"the potential energy or forces are not finite (E = {e})")
         self._energy = float(e)
+        self._biased_energy = self._energy
+        if self.bias is not None:
+            eb, f = self.bias.modify(state, self._energy, f)
+            self._biased_energy = float(eb)
+            if not math.isfinite(self._biased_energy) or not all_finite(f):
+                raise SimulationInstabilityError.from_forces(
+                    state.step, f, f"the biased energy or forces are not finite (E = {eb})")
         self._forces = f
         self._pos_ref = state.positions
         self._cache_step = state.step
@@ -127,12 +145,12 @@ class Integrator:
 
     def _new_forces(self, state: State) -> None:
         """Forces after a move; checks for NaN and energy jumps."""
-        old = self._energy
+        old = self._biased_energy
         self._compute(state)
-        if old is not None and self._energy - old > self._jump:
+        if old is not None and self._biased_energy - old > self._jump:
             raise SimulationInstabilityError.from_forces(
                 state.step, self._forces,
-                f"the potential energy jumped from {old:.6g} to {self._energy:.6g} kJ/mol "
+                f"the potential energy jumped from {old:.6g} to {self._biased_energy:.6g} kJ/mol "
                 f"in one step (threshold {self._jump:.3g} kJ/mol)")
 
     @property
@@ -143,8 +161,15 @@ class Integrator:
         return self._energy
 
     @property
+    def biased_energy(self) -> float:
+        """Potential energy plus bias of the current state, kJ/mol (= potential without bias)."""
+        if self._biased_energy is None:
+            raise RuntimeError("no energy cached yet: call step() or compute_forces(state)")
+        return self._biased_energy
+
+    @property
     def forces(self) -> np.ndarray:
-        """Forces ``(n_atoms, 3)`` kJ/mol/nm of the current state."""
+        """Forces ``(n_atoms, 3)`` kJ/mol/nm of the current state (biased when a bias is set)."""
         if self._forces is None:
             raise RuntimeError("no forces cached yet: call step() or compute_forces(state)")
         return self._forces
@@ -180,7 +205,7 @@ class Integrator:
         baro = self._barostat
         for _ in range(int(n_steps)):
             if remove_cm and state.step % cm_every == 0:
-                remove_com_velocity(self.masses, state.velocities)
+                remove_com_velocity_kernel(state.velocities, self.masses)
             self._advance(state, has_sites)
             state.step += 1
             state.time += self.timestep

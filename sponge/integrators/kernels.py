@@ -137,3 +137,28 @@ def all_finite(x):
             if not math.isfinite(x[i, d]):
                 return False
     return True
+
+
+@njit(cache=True)
+def remove_com_velocity_kernel(v, mass):
+    """Subtract the centre-of-mass velocity from every massive particle (in place)."""
+    total = 0.0
+    p0 = 0.0
+    p1 = 0.0
+    p2 = 0.0
+    for i in range(v.shape[0]):
+        m = mass[i]
+        total += m
+        p0 += m * v[i, 0]
+        p1 += m * v[i, 1]
+        p2 += m * v[i, 2]
+    if total <= 0.0:
+        return
+    p0 /= total
+    p1 /= total
+    p2 /= total
+    for i in range(v.shape[0]):
+        if mass[i] > 0.0:
+            v[i, 0] -= p0
+            v[i, 1] -= p1
+            v[i, 2] -= p2

@@ -44,10 +44,10 @@ def single_threaded():
 
 
 @functools.cache
-def _water_box_cached(size: float, cutoff: float, remove_cm: bool):
-    ff = app.ForceField("amber14/tip3p.xml")
+def _water_box_cached(size: float, cutoff: float, remove_cm: bool, model: str = "tip3p"):
+    ff = app.ForceField(f"amber14/{model}.xml")
     mod = app.Modeller(app.Topology(), [])
-    mod.addSolvent(ff, boxSize=mm.Vec3(size, size, size) * unit.nanometer, model="tip3p")
+    mod.addSolvent(ff, boxSize=mm.Vec3(size, size, size) * unit.nanometer, model=model)
     omm = ff.createSystem(mod.topology, nonbondedMethod=app.PME,
                           nonbondedCutoff=cutoff * unit.nanometer, constraints=app.HBonds,
                           rigidWater=True, removeCMMotion=remove_cm)
@@ -61,9 +61,11 @@ def _water_box_cached(size: float, cutoff: float, remove_cm: bool):
     return omm, mod.topology, np.array(pos)
 
 
-def water_box(size: float = 2.0, cutoff: float = 0.9, remove_cm: bool = True):
-    """``(openmm_system, sponge_system, state)`` of a TIP3P box (PME, rigid water)."""
-    omm, top, pos = _water_box_cached(size, cutoff, remove_cm)
+def water_box(size: float = 2.0, cutoff: float = 0.9, remove_cm: bool = True,
+              model: str = "tip3p"):
+    """``(openmm_system, sponge_system, state)`` of a water box (PME, rigid water);
+    ``model`` "tip3p" or "tip4pew" (with virtual sites)."""
+    omm, top, pos = _water_box_cached(size, cutoff, remove_cm, model)
     system, state = sponge.from_openmm(omm, pos, topology=top)
     _exact_constraints(system, state)
     return omm, system, state
@@ -115,17 +117,25 @@ def _openmm_langevin_run(omm, pos, vel, dt, n_chunks, chunk):
     return out
 
 
-@pytest.mark.parametrize("case", ["water_settle_pme", "ala2_shake"])
+@pytest.mark.parametrize("case", ["water_settle_pme", "tip4pew_virtual_sites", "ala2_shake",
+                                  "ala2_allbonds", "ala2_hangles"])
 def test_langevin_middle_frictionless_matches_openmm(case):
-    if case == "water_settle_pme":
+    if case == "tip4pew_virtual_sites":
+        omm, system, state = water_box(1.9, 0.9, remove_cm=False, model="tip4pew")
+        assert len(system.virtual_sites) == system.n_atoms // 4
+        assert sponge.quantities.degrees_of_freedom(system) == 6 * (system.n_atoms // 4)
+        dt, tol_x = 0.001, 2e-8
+    elif case == "water_settle_pme":
         # OpenMM's SETTLE lands ~3e-8 relative off its own H-H distance (measured:
         # O-H +5.9e-9, H-H -3.08e-8; sponge's SETTLE holds both to 1e-15), so
         # positions can only agree to ~5e-9 nm here.
         omm, system, state = water_box(1.9, 0.9, remove_cm=False)
         dt, tol_x = 0.001, 2e-8
     else:
-        omm, system, state = ala2_vacuum(remove_cm=False)
-        dt, tol_x = 0.002, 1e-10
+        kind = {"ala2_shake": app.HBonds, "ala2_allbonds": app.AllBonds,
+                "ala2_hangles": app.HAngles}[case]
+        omm, system, state = ala2_vacuum(constraints=kind, remove_cm=False)
+        dt, tol_x = 0.002, 1e-9
     rng = np.random.default_rng(5)
     vel = sponge.quantities.maxwell_boltzmann(system.masses, 300.0, rng)
     solver = sponge.ConstraintSolver.from_system(system)
@@ -308,3 +318,35 @@ def test_bad_parameters_are_named():
         sponge.BussiThermostatIntegrator(300.0, 0.0, 0.002)
     with pytest.raises(RuntimeError, match="bind"):
         sponge.VelocityVerletIntegrator(0.001).step(sponge.State(np.zeros((1, 3))))
+
+
+class _Spring:
+    """Bias: harmonic spring of every particle to the origin, k kJ/mol/nm^2."""
+
+    def __init__(self, k: float) -> None:
+        self.k = k
+
+    def modify(self, state, energy, forces):
+        x = state.positions
+        return energy + 0.5 * self.k * float(np.sum(x * x)), forces - self.k * x
+
+
+def test_bias_drives_the_dynamics():
+    """Free particles on a spring bias oscillate with period 2 pi sqrt(m/k)
+    (velocity Verlet: phase error O(dt^2)); the unbiased energy stays 0."""
+    m, k = 10.0, 1000.0
+    system = sponge.System(masses=np.full(4, m))
+    x0 = np.random.default_rng(0).uniform(-0.1, 0.1, (4, 3))
+    state = sponge.State(x0.copy())
+    integ = sponge.VelocityVerletIntegrator(0.0005)
+    integ.bias = _Spring(k)
+    integ.bind(system)
+    period = 2 * np.pi * np.sqrt(m / k)
+    n = int(round(period / 0.0005))
+    integ.step(state, n // 2)
+    assert np.abs(state.positions + x0).max() < 2e-3 * np.abs(x0).max() + 1e-3
+    integ.step(state, n - n // 2)
+    assert np.abs(state.positions - x0).max() < 1e-3
+    assert integ.potential_energy == 0.0
+    e_total = integ.biased_energy + integ.kinetic_energy(state)
+    assert e_total == pytest.approx(0.5 * k * np.sum(x0 * x0), rel=1e-4)
