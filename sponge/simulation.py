@@ -331,6 +331,8 @@ class Simulation:
                            time=float(d["time"]), step=int(d["step"]))
         restore_neighbor_lists(self.system, d["neighbor_lists"])
         self.integrator.set_state(d["integrator_state"])
+        if d.get("bias_state") is not None and hasattr(self.bias, "set_state"):
+            self.bias.set_state(d["bias_state"])
         self.integrator.invalidate()
         self._restore_force_cache(d)
         self._last_energy = None
@@ -348,6 +350,8 @@ class Simulation:
         if not all(hasattr(integ, a) for a in ("_energy", "_forces", "_pos_ref", "_cache_step")):
             return
         integ._energy = float(d["potential_energy"])
+        if hasattr(integ, "_biased_energy"):
+            integ._biased_energy = float(d.get("biased_energy", d["potential_energy"]))
         integ._forces = np.array(d["forces"], dtype=np.float64)
         integ._pos_ref = self.state.positions
         integ._cache_step = self.state.step

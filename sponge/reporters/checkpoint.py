@@ -10,6 +10,7 @@ A checkpoint is an ``.npz`` archive holding
   are stored exactly, as base64 of their bytes), and the reference positions
   of every neighbour list, so that the restarted run rebuilds the very same
   pair lists and sums forces in the same order as the uninterrupted one;
+* ``meta.bias_state``: the bias's ``get_state()`` (e.g. SITS's ln n_k), if it has one;
 * ``forces`` (n, 3) kJ/mol/nm and ``meta.potential_energy``: the integrator's
   cached forces, put back into its cache on restart (they were computed with
   the pair list of an earlier build, which a recomputation would not
@@ -133,8 +134,11 @@ def checkpoint_bytes(simulation: Simulation) -> bytes:
     try:  # the cached forces: the first step after a restart must not recompute them
         forces = np.asarray(integ.forces, dtype=np.float64)
         meta["potential_energy"] = float(integ.potential_energy)
+        meta["biased_energy"] = float(getattr(integ, "biased_energy", integ.potential_energy))
     except (RuntimeError, AttributeError, TypeError):
         forces = None
+    bias = getattr(simulation, "bias", None)
+    meta["bias_state"] = bias.get_state() if hasattr(bias, "get_state") else None
     arrays = {"positions": st.positions, "velocities": st.velocities,
               "meta": np.frombuffer(json.dumps(_encode(meta)).encode(), dtype=np.uint8)}
     if forces is not None:
