@@ -341,7 +341,7 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true", help="print JSON")
     d = sub.add_parser("demo", help="run the built-in alanine-dipeptide example")
     d.add_argument("--output", default="sponge_demo", help="output folder (default sponge_demo)")
-    d.add_argument("--steps", type=int, default=None, help="number of steps (default 50000)")
+    d.add_argument("--steps", type=int, default=None, help="number of steps (default 250000)")
     return p
 
 

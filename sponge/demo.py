@@ -1,9 +1,9 @@
-"""``sponge demo``: alanine dipeptide in vacuum, 300 K, 2 fs, 100 ps, with a plot.
+"""``sponge demo``: alanine dipeptide in vacuum, 300 K, 2 fs, 500 ps, with a plot.
 
 Runs ``sponge/data/demo_ala2.toml`` (ACE-ALA-NME, Amber ff14SB, no cutoff,
 bonds to hydrogen constrained, middle-scheme Langevin at 300 K with friction
 1/ps, seed 2024): minimisation, Maxwell-Boltzmann velocities at 300 K, then
-50,000 steps (100 ps), which takes about a minute or two on one CPU core.
+250,000 steps (500 ps), which takes about a minute on one CPU core.
 Outputs in the chosen folder: ``state.csv`` (OpenMM StateDataReporter
 columns), ``traj.dcd``, ``run.chk`` (checkpoint), ``final.pdb``,
 ``energy_temperature.png`` (energies and temperature against time) and the
@@ -79,7 +79,7 @@ def run_demo(output: str | Path = "sponge_demo", steps: int | None = None, log=s
 
     Args:
         output: output folder (created).
-        steps: number of steps (default: the configuration's 50,000).
+        steps: number of steps (default: the configuration's 250,000).
         log: stream for progress messages (None: silent).
 
     Returns:
@@ -98,7 +98,7 @@ def run_demo(output: str | Path = "sponge_demo", steps: int | None = None, log=s
         text = text.replace(f'"{name}"', f'"{(DATA / name).as_posix()}"')
     text = text.replace('directory = "sponge_demo"', f'directory = "{out.as_posix()}"')
     if steps is not None:
-        text = text.replace("steps = 50000", f"steps = {int(steps)}")
+        text = text.replace("steps = 250000", f"steps = {int(steps)}")
     (out / "config.toml").write_text(text)
     sim = run_config(cfg, steps=steps, log=log)
     png = plot_energy_temperature(out / "state.csv", out / "energy_temperature.png",

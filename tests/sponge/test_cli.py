@@ -168,11 +168,24 @@ def test_python_dash_m_sponge_help():
 def test_demo_short_run_writes_outputs_and_plot(tmp_path):
     from sponge.demo import read_state_csv
 
-    assert main(["demo", "--output", str(tmp_path / "d"), "--steps", "300"]) == 0
+    assert main(["demo", "--output", str(tmp_path / "d"), "--steps", "1200"]) == 0
     d = tmp_path / "d"
     png = (d / "energy_temperature.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
     csv = read_state_csv(d / "state.csv")
-    assert len(csv["Step"]) == 1 and csv["Step"][-1] == 250
+    assert len(csv["Step"]) == 1 and csv["Step"][-1] == 1000
     assert (d / "traj.dcd").exists() and (d / "run.chk").exists() and (d / "final.pdb").exists()
-    assert load_config(d / "config.toml").steps == 300
+    assert load_config(d / "config.toml").steps == 1200
+
+
+@pytest.mark.slow
+def test_full_demo_samples_300_kelvin(tmp_path):
+    """The whole demo (500 ps): mean temperature within 4 standard errors of 300 K."""
+    from sponge.demo import read_state_csv
+
+    assert main(["demo", "--output", str(tmp_path / "d")]) == 0
+    temp = read_state_csv(tmp_path / "d" / "state.csv")["Temperature (K)"][25:]
+    blocks = temp[: len(temp) // 10 * 10].reshape(10, -1).mean(axis=1)
+    err = blocks.std(ddof=1) / np.sqrt(len(blocks))
+    print(f"demo: <T> = {temp.mean():.2f} K +- {err:.2f} (block error), {len(temp)} samples")
+    assert abs(temp.mean() - 300.0) < 4 * err + 1.0
