@@ -43,6 +43,7 @@ from sponge.integrators import (  # noqa: E402
     BussiThermostatIntegrator,
     Integrator,
     LangevinMiddleIntegrator,
+    NoseHooverChainIntegrator,
     VelocityVerletIntegrator,
 )
 from sponge.minimize import minimize  # noqa: E402
@@ -54,6 +55,7 @@ __all__ += [
     "Integrator",
     "LangevinMiddleIntegrator",
     "MonteCarloBarostat",
+    "NoseHooverChainIntegrator",
     "SimulationInstabilityError",
     "VelocityVerletIntegrator",
     "find_molecules",

@@ -27,6 +27,7 @@ class VelocityVerletIntegrator(Integrator):
 
     def _advance(self, state: State, has_sites: bool) -> None:
         x, v = state.positions, state.velocities
+        self._thermostat_pre(state)
         status = verlet_first_kernel(x, v, self._forces, self.inv_mass, self.timestep,
                                      self._xp, self._xu, self._has_constraints, *self._cargs_p)
         self._check(status, state)
@@ -36,5 +37,8 @@ class VelocityVerletIntegrator(Integrator):
         self._check(status, state)
         self._thermostat(state)
 
+    def _thermostat_pre(self, state: State) -> None:
+        """Hook run before the first half kick (thermostat half steps)."""
+
     def _thermostat(self, state: State) -> None:
-        """Hook for velocity-rescaling thermostats (none in NVE)."""
+        """Hook run after the second half kick (none in NVE)."""
