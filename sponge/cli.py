@@ -74,7 +74,7 @@ def build_integrator(spec: dict):
         return cls(spec["timestep"])
     if kind == "Bussi":
         return cls(spec["temperature"], spec["tau"], spec["timestep"])
-    return cls(spec["temperature"], spec["tau"], spec["timestep"],
+    return cls(spec["temperature"], spec["collision_frequency"], spec["timestep"],
                chain_length=spec["chain_length"])
 
 

@@ -15,7 +15,8 @@ A configuration describes one simulation::
     timestep = 0.002               # ps
     temperature = 300.0            # K
     friction = 1.0                 # 1/ps (LangevinMiddle)
-    tau = 0.1                      # ps (Bussi, NoseHooverChain)
+    tau = 0.1                      # ps (Bussi)
+    collision_frequency = 1.0      # 1/ps (NoseHooverChain), chain_length = 3
 
     [barostat]                     # optional (NPT)
     pressure = 1.0                 # bar
@@ -71,7 +72,8 @@ _KNOWN = {
     "system": ("pdb", "forcefield", "parm7", "rst7", "top", "gro", "include_dir", "native",
                "nonbonded", "cutoff", "constraints", "rigid_water", "ewald_error_tolerance",
                "switch_distance", "dispersion_correction"),
-    "integrator": ("type", "timestep", "temperature", "friction", "tau", "chain_length"),
+    "integrator": ("type", "timestep", "temperature", "friction", "tau", "collision_frequency",
+                   "chain_length"),
     "barostat": ("pressure", "temperature", "frequency", "anisotropic"),
     "run": ("steps", "seed", "platform", "minimize", "minimize_tolerance",
             "minimize_max_iterations", "initial_temperature", "restart", "progress"),
@@ -257,9 +259,10 @@ def _integrator(t: _Table) -> dict:
         out["temperature"] = t.number("temperature", "K", required=True, positive=True)
     if kind == "LangevinMiddle":
         out["friction"] = t.number("friction", "1/ps", 1.0, positive=True)
-    if kind in ("Bussi", "NoseHooverChain"):
+    if kind == "Bussi":
         out["tau"] = t.number("tau", "ps", 0.1, positive=True)
     if kind == "NoseHooverChain":
+        out["collision_frequency"] = t.number("collision_frequency", "1/ps", 1.0, positive=True)
         out["chain_length"] = t.integer("chain_length", 3, minimum=1)
     for k in t.data:
         if k not in t.used and k != "type":

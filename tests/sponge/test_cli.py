@@ -75,6 +75,30 @@ def test_config_structure_errors(tmp_path):
         load_config(bad)
 
 
+@pytest.mark.parametrize("integrator,cls", [
+    ({"type": "LangevinMiddle", "timestep": 0.002, "temperature": 310.0, "friction": 2.0},
+     "LangevinMiddleIntegrator"),
+    ({"type": "VelocityVerlet", "timestep": 0.001}, "VelocityVerletIntegrator"),
+    ({"type": "Bussi", "timestep": 0.002, "temperature": 310.0, "tau": 0.5},
+     "BussiThermostatIntegrator"),
+    ({"type": "NoseHooverChain", "timestep": 0.002, "temperature": 310.0,
+      "collision_frequency": 2.0, "chain_length": 4}, "NoseHooverChainIntegrator"),
+])
+def test_every_integrator_type_builds(integrator, cls):
+    from sponge.cli import build_barostat, build_integrator
+
+    integ = build_integrator(parse_config(dict(GOOD, integrator=integrator)).integrator)
+    assert type(integ).__name__ == cls and integ.timestep == integrator["timestep"]
+    doc = dict(GOOD, integrator=integrator, barostat={"pressure": 1.0, "frequency": 10})
+    if "temperature" in integrator:
+        assert integ.temperature == 310.0
+        baro = build_barostat(parse_config(doc).barostat)
+        assert baro.frequency == 10 and baro.temperature == 310.0
+    else:
+        with pytest.raises(ConfigError, match=r"\[barostat\].temperature"):
+            parse_config(doc)
+
+
 def test_main_prints_one_line_error_and_exit_status(tmp_path, capsys):
     cfg = tmp_path / "c.toml"
     cfg.write_text('[system]\nparm7 = "x"\n')
