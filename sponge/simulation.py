@@ -185,13 +185,16 @@ class Simulation:
             max_iterations: 0 means until converged.
 
         Returns:
-            the new current state (velocities, time and step kept).
+            the new current state (velocities, time and step kept); its
+            ``extra["minimize"]`` holds the minimiser's report (energies, RMS force).
         """
         import sponge
 
         new = sponge.minimize(self.system, self.state, tolerance=tolerance,
                               max_iterations=max_iterations)
         self.state.positions = np.array(new.positions, dtype=np.float64)
+        if "minimize" in new.extra:
+            self.state.extra["minimize"] = new.extra["minimize"]
         if new.box is not None:
             self.state.box = np.array(new.box, dtype=np.float64)
         self.integrator.invalidate()
