@@ -163,6 +163,12 @@ class ConstraintSolver:
         return (f"SHAKE/RATTLE did not converge in {self.max_iterations} iterations "
                 f"(worst: constraint between atoms {i} and {j}, {self.distances[index]} nm)")
 
+    def failure_atoms(self, kind: int, index: int) -> list[int]:
+        """Atoms of the water or constraint that failed."""
+        if kind == 1:
+            return [int(a) for a in self.waters[index]]
+        return [int(a) for a in self.pairs[index]]
+
     def apply_positions(self, ref: np.ndarray, new: np.ndarray) -> None:
         """Constrain ``new`` ``(n, 3)`` in place; ``ref`` satisfies the constraints.
 

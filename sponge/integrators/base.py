@@ -121,11 +121,12 @@ class Integrator:
         if self.system is None:
             raise RuntimeError(f"{type(self).__name__}: call bind(system, seed) before step()")
 
-    def _compute(self, state: State) -> None:
+    def _compute(self, state: State, step: int | None = None) -> None:
+        step = state.step if step is None else step
         e, f = self.system.energy_forces(state)
         if not math.isfinite(e) or not all_finite(f):
             raise SimulationInstabilityError.from_forces(
-                state.step, f, f"the potential energy or forces are not finite (E = {e})")
+                step, f, f"the potential energy or forces are not finite (E = {e})")
         self._energy = float(e)
         self._biased_energy = self._energy
         if self.bias is not None:
@@ -133,7 +134,7 @@ class Integrator:
             self._biased_energy = float(eb)
             if not math.isfinite(self._biased_energy) or not all_finite(f):
                 raise SimulationInstabilityError.from_forces(
-                    state.step, f, f"the biased energy or forces are not finite (E = {eb})")
+                    step, f, f"the biased energy or forces are not finite (E = {eb})")
         self._forces = f
         self._pos_ref = state.positions
         self._cache_step = state.step
@@ -144,12 +145,12 @@ class Integrator:
             self._compute(state)
 
     def _new_forces(self, state: State) -> None:
-        """Forces after a move; checks for NaN and energy jumps."""
+        """Forces after a move (of step ``state.step + 1``); checks NaN and energy jumps."""
         old = self._biased_energy
-        self._compute(state)
+        self._compute(state, state.step + 1)
         if old is not None and self._biased_energy - old > self._jump:
             raise SimulationInstabilityError.from_forces(
-                state.step, self._forces,
+                state.step + 1, self._forces,
                 f"the potential energy jumped from {old:.6g} to {self._biased_energy:.6g} kJ/mol "
                 f"in one step (threshold {self._jump:.3g} kJ/mol)")
 
@@ -220,7 +221,10 @@ class Integrator:
         kind, index = status
         if kind != 0:
             msg = self.constraints.describe_failure(kind, index)
-            raise SimulationInstabilityError.from_forces(state.step, self._forces, msg)
+            err = SimulationInstabilityError.from_forces(state.step + 1, self._forces, msg)
+            atoms = self.constraints.failure_atoms(kind, index)
+            raise SimulationInstabilityError(
+                err.step, atoms + [a for a in err.atoms if a not in atoms], msg)
 
     def _moved(self, state: State, has_sites: bool) -> None:
         """Positions changed in place: place virtual sites, then new forces."""
