@@ -19,8 +19,22 @@ from sponge.constraints.solver import ConstraintSolver
 from sponge.state import State
 
 
-class _Converged(Exception):
-    pass
+def _objective(evaluate, k: float, tolerance: float):
+    """``(fun, callback)`` for scipy: the callback stops once the RMS gradient < tolerance."""
+    last: dict = {}
+
+    def fun(xx: np.ndarray) -> tuple[float, np.ndarray]:
+        e, g = evaluate(xx, k)
+        last["x"], last["g"] = xx.copy(), g
+        return e, g
+
+    def callback(intermediate_result) -> None:
+        xx = intermediate_result.x
+        g = last["g"] if np.array_equal(last.get("x"), xx) else evaluate(xx, k)[1]
+        if np.sqrt(np.mean(g * g)) < tolerance:
+            raise StopIteration
+
+    return fun, callback
 
 
 def minimize(system, state: State, tolerance: float = 10.0, max_iterations: int = 0,
@@ -81,18 +95,7 @@ def minimize(system, state: State, tolerance: float = 10.0, max_iterations: int 
     rms = np.inf
     limit = max_iterations if max_iterations > 0 else 10**9
     while True:
-        last: dict = {}
-
-        def fun(xx: np.ndarray, k=k, last=last) -> tuple[float, np.ndarray]:
-            e, g = evaluate(xx, k)
-            last["x"], last["g"] = xx.copy(), g
-            return e, g
-
-        def callback(intermediate_result, last=last, k=k) -> None:
-            xx = intermediate_result.x
-            g = last["g"] if np.array_equal(last.get("x"), xx) else evaluate(xx, k)[1]
-            if np.sqrt(np.mean(g * g)) < tolerance:
-                raise StopIteration
+        fun, callback = _objective(evaluate, k, tolerance)
 
         res = _scipy_minimize(fun, x, jac=True, method="L-BFGS-B", callback=callback,
                               options={"maxiter": max(1, limit - total_iter), "maxfun": 10**9,

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 from sponge.integrators.kernels import kinetic_energy_kernel, scale_velocities
 from sponge.integrators.verlet import VelocityVerletIntegrator
@@ -31,6 +32,38 @@ _YOSHIDA = {
 }
 _w5 = 1.0 / (4.0 - 4.0 ** (1.0 / 3.0))
 _YOSHIDA[5] = (_w5, _w5, 1.0 - 4.0 * _w5, _w5, _w5)
+
+
+@njit(cache=True)
+def _g(j, ke2, nf, kt, q, vxi):
+    """Force on chain thermostat ``j``."""
+    if j == 0:
+        return (ke2 - nf * kt) / q[0]
+    return (q[j - 1] * vxi[j - 1] * vxi[j - 1] - kt) / q[j]
+
+
+@njit(cache=True)
+def _nhc_half_step(v, mass, xi, vxi, q, nf, kt, length, weights):
+    """Advance the chain (``xi``, ``vxi`` in place) by ``length`` ps; rescale ``v``."""
+    ke2 = 2.0 * kinetic_energy_kernel(v, mass)
+    m = xi.shape[0]
+    scale = 1.0
+    for w in weights:
+        h = w * length
+        vxi[m - 1] += 0.5 * h * _g(m - 1, ke2, nf, kt, q, vxi)
+        for j in range(m - 2, -1, -1):
+            a = math.exp(-0.25 * h * vxi[j + 1])
+            vxi[j] = (vxi[j] * a + 0.5 * h * _g(j, ke2, nf, kt, q, vxi)) * a
+        s = math.exp(-h * vxi[0])
+        scale *= s
+        ke2 *= s * s
+        for j in range(m):
+            xi[j] += h * vxi[j]
+        for j in range(m - 1):
+            a = math.exp(-0.25 * h * vxi[j + 1])
+            vxi[j] = (vxi[j] * a + 0.5 * h * _g(j, ke2, nf, kt, q, vxi)) * a
+        vxi[m - 1] += 0.5 * h * _g(m - 1, ke2, nf, kt, q, vxi)
+    scale_velocities(v, scale)
 
 
 class NoseHooverChainIntegrator(VelocityVerletIntegrator):
@@ -75,35 +108,12 @@ class NoseHooverChainIntegrator(VelocityVerletIntegrator):
         self._q[0] *= self.degrees_of_freedom
         self.xi = np.zeros(self.chain_length)
         self.vxi = np.zeros(self.chain_length)
+        self._weights = np.array(_YOSHIDA[self.yoshida_order])
 
     def _chain(self, state: State, length: float) -> None:
         """Advance the chain by ``length`` ps and rescale the velocities."""
-        v = state.velocities
-        ke2 = 2.0 * kinetic_energy_kernel(v, self.masses)
-        nf, kt, q, xi, vxi = self.degrees_of_freedom, self._kt, self._q, self.xi, self.vxi
-        m = self.chain_length
-        scale = 1.0
-        for w in _YOSHIDA[self.yoshida_order]:
-            h = w * length
-            # top of the chain down
-            g = ((q[m - 2] * vxi[m - 2] ** 2 - kt) / q[m - 1]) if m > 1 else (ke2 - nf * kt) / q[0]
-            vxi[m - 1] += 0.5 * h * g
-            for j in range(m - 2, -1, -1):
-                a = math.exp(-0.25 * h * vxi[j + 1])
-                g = ((ke2 - nf * kt) / q[0]) if j == 0 else (q[j - 1] * vxi[j - 1] ** 2 - kt) / q[j]
-                vxi[j] = (vxi[j] * a + 0.5 * h * g) * a
-            s = math.exp(-h * vxi[0])
-            scale *= s
-            ke2 *= s * s
-            xi += h * vxi
-            # bottom of the chain up
-            for j in range(0, m - 1):
-                a = math.exp(-0.25 * h * vxi[j + 1])
-                g = ((ke2 - nf * kt) / q[0]) if j == 0 else (q[j - 1] * vxi[j - 1] ** 2 - kt) / q[j]
-                vxi[j] = (vxi[j] * a + 0.5 * h * g) * a
-            g = ((q[m - 2] * vxi[m - 2] ** 2 - kt) / q[m - 1]) if m > 1 else (ke2 - nf * kt) / q[0]
-            vxi[m - 1] += 0.5 * h * g
-        scale_velocities(v, scale)
+        _nhc_half_step(state.velocities, self.masses, self.xi, self.vxi, self._q,
+                       float(self.degrees_of_freedom), self._kt, length, self._weights)
 
     def _thermostat_pre(self, state: State) -> None:
         self._chain(state, 0.5 * self.timestep)
