@@ -79,3 +79,26 @@ __all__ += [
     "minimize",
     "quantities",
 ]
+
+# --- simulation loop, reporters (md-b) ---
+from sponge.reporters import (  # noqa: E402
+    CheckpointReporter,
+    DCDReporter,
+    PDBReporter,
+    ProgressReporter,
+    Reporter,
+    StateDataReporter,
+    XTCReporter,
+)
+from sponge.simulation import Simulation  # noqa: E402
+
+__all__ += [
+    "CheckpointReporter",
+    "DCDReporter",
+    "PDBReporter",
+    "ProgressReporter",
+    "Reporter",
+    "Simulation",
+    "StateDataReporter",
+    "XTCReporter",
+]
