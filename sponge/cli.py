@@ -339,6 +339,10 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--forcefield", nargs="+", default=None,
                    help="force-field XMLs for a PDB (default amber14-all.xml amber14/tip3p.xml)")
     i.add_argument("--json", action="store_true", help="print JSON")
+    t = sub.add_parser("train-potential",
+                       help="train a neural-network potential from a TOML configuration")
+    t.add_argument("config", help="configuration file (.toml); see sponge.ml.config")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
     d = sub.add_parser("demo", help="run the built-in alanine-dipeptide example")
     d.add_argument("--output", default="sponge_demo", help="output folder (default sponge_demo)")
     d.add_argument("--steps", type=int, default=None, help="number of steps (default 250000)")
@@ -365,6 +369,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(info, indent=1))
             else:
                 _print_info(info)
+        elif args.command == "train-potential":
+            from sponge.ml.config import train_from_config
+
+            print(json.dumps(train_from_config(args.config, progress=not args.no_progress),
+                             indent=1))
         else:
             from sponge.demo import run_demo
 

@@ -275,3 +275,33 @@ def test_mlmm_neural_term_in_sponge_system():
     atoms = [5, 9, 15]
     np.testing.assert_allclose(f[atoms] - f_classical[atoms],
                                fd_forces(nn_term, pos, None, atoms), rtol=1e-5, atol=1e-7)
+
+
+def test_train_potential_command(tmp_path):
+    from sponge.cli import main
+
+    lj_dataset(24).save(tmp_path / "lj.npz")
+    (tmp_path / "train.toml").write_text(
+        '[data]\npath = "lj.npz"\nvalid_fraction = 0.25\n'
+        '[model]\ntype = "schnet"\nn_features = 8\nn_interactions = 1\nn_rbf = 8\ncutoff = 0.6\n'
+        '[training]\nepochs = 3\nbatch_size = 6\nlr = 3e-3\n'
+        '[output]\ndirectory = "out"\n')
+    assert main(["train-potential", str(tmp_path / "train.toml"), "--no-progress"]) == 0
+    for name in ("model.npz", "model.json", "learning_curve.png", "summary.json"):
+        assert (tmp_path / "out" / name).exists(), name
+    (tmp_path / "bad.toml").write_text('[data]\npath = "lj.npz"\n[model]\ntype = "schnet"\n'
+                                       'n_features = "many"\n')
+    assert main(["train-potential", str(tmp_path / "bad.toml"), "--no-progress"]) == 2
+
+
+def test_train_config_errors_name_the_key(tmp_path):
+    from sponge.ml.config import TrainConfigError, build_model, load_train_config
+
+    with pytest.raises(TrainConfigError, match=r"\[model\]\.type"):
+        build_model({"type": "transformer"}, 2)
+    with pytest.raises(TrainConfigError, match=r"\[model\]\.n_features: expected int"):
+        build_model({"type": "schnet", "n_features": 1.5}, 2)
+    p = tmp_path / "c.toml"
+    p.write_text('[data]\npath = "x.npz"\n[training]\nepoch = 3\n')
+    with pytest.raises(TrainConfigError, match=r"\[training\]\.epoch: unknown"):
+        load_train_config(p)
