@@ -8,6 +8,7 @@ Public names: :class:`SchNet`, :class:`BehlerParrinello`, :class:`SymmetryFuncti
 
 from .behler_parrinello import BehlerParrinello
 from .data import Dataset, label_configurations, label_with_pyscf
+from .generate import generate_dataset, sample_configurations
 from .graph import Graph, build_graph, cosine_cutoff, gaussian_rbf, pair_vectors
 from .potential import NeuralPotential, mlmm_openmm_system
 from .schnet import SchNet, shifted_softplus
@@ -26,7 +27,7 @@ from .training import (
 __all__ = [
     "BehlerParrinello", "Dataset", "Graph", "NeuralPotential", "SchNet", "SymmetryFunctions",
     "TrainConfig", "TrainResult", "build_graph", "cosine_cutoff", "errors", "gaussian_rbf",
-    "label_configurations", "label_with_pyscf", "load_checkpoint", "mlmm_openmm_system",
-    "pair_vectors", "plot_learning_curve", "predict", "save_checkpoint", "shifted_softplus",
-    "train",
+    "generate_dataset", "label_configurations", "label_with_pyscf", "load_checkpoint",
+    "mlmm_openmm_system", "pair_vectors", "plot_learning_curve", "predict",
+    "sample_configurations", "save_checkpoint", "shifted_softplus", "train",
 ]

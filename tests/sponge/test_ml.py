@@ -305,3 +305,62 @@ def test_train_config_errors_name_the_key(tmp_path):
     p.write_text('[data]\npath = "x.npz"\n[training]\nepoch = 3\n')
     with pytest.raises(TrainConfigError, match=r"\[training\]\.epoch: unknown"):
         load_train_config(p)
+
+
+def test_generate_dataset_from_classical_md():
+    sponge = pytest.importorskip("sponge")
+    from sponge.ml import generate_dataset
+
+    system, state = sponge.load_amber(DATA / "ala2_vacuum.parm7", DATA / "ala2_vacuum.rst7",
+                                      nonbonded="NoCutoff")
+    ds = generate_dataset(system, state, np.zeros(22, int), [300.0, 900.0], 5, interval=10,
+                          equilibration=50)
+    assert len(ds) == 10
+    # labels are the classical energies and forces of the sampled frames
+    e, f = system.energy_forces(sponge.State(ds.positions[7]))
+    assert ds.energy[7] == pytest.approx(e, rel=1e-12)
+    np.testing.assert_allclose(ds.forces[7], f, rtol=1e-12, atol=1e-12)
+    # hotter frames are, on average, higher in energy
+    assert ds.energy[5:].mean() > ds.energy[:5].mean()
+    assert not np.array_equal(ds.positions[0], ds.positions[1])
+
+
+def test_example_quick_run(tmp_path):
+    import runpy
+    import sys
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "sponge" / "train_and_run_mlff.py"
+    argv = sys.argv
+    sys.argv = [str(script), "--quick", "--out", str(tmp_path)]
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    for name in ("summary.json", "phi_psi_bonds.png", "learning_curve.png"):
+        assert (tmp_path / name).exists(), name
+
+
+def test_nve_with_neural_term_conserves_energy():
+    """Velocity Verlet at 0.5 fs on ff14SB alanine dipeptide plus a SchNet term: the
+    forces are the exact gradient, so the total energy only fluctuates (no drift)."""
+    sponge = pytest.importorskip("sponge")
+    system, state = sponge.load_amber(DATA / "ala2_vacuum.parm7", DATA / "ala2_vacuum.rst7",
+                                      nonbonded="NoCutoff")
+    model = SchNet(4, n_features=8, n_interactions=1, n_rbf=8, cutoff=0.4, seed=4)
+    model.energy_scale = 50.0  # a term of ~200 kJ/mol with real curvature
+    system.add_term(NeuralPotential(model, np.arange(22) % 4))
+    integ = sponge.VelocityVerletIntegrator(0.0005)
+    state.velocities = sponge.quantities.maxwell_boltzmann(system.masses, 300.0,
+                                                           np.random.default_rng(2))
+    integ.bind(system, seed=0)
+    t, e = [], []
+    for k in range(200):
+        integ.step(state, 10)
+        t.append((k + 1) * 10 * 0.0005)
+        e.append(integ.potential_energy + integ.kinetic_energy(state))
+    e = np.array(e)
+    drift = np.polyfit(np.array(t) / 1000.0, e, 1)[0] / integ.degrees_of_freedom  # kJ/mol/ns/dof
+    # measured: std 0.030 kJ/mol with exact forces; scaling the neural forces by 1.1
+    # (non-conservative) gives 0.115, so this bound detects a 10 % force error
+    assert abs(drift) < 0.5, drift
+    assert e.std() < 0.06, e.std()
