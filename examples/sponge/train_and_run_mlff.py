@@ -8,7 +8,7 @@ is fitted to energies and forces by force matching (second-order autodiff),
 then drives Langevin MD at 300 K with a 0.5 fs step next to a classical run
 of the same length; the script compares the phi/psi distribution and the
 bond-length distributions, reports the NVE energy drift of the learned
-potential, and writes a PNG. With the defaults it runs in roughly 15-25
+potential, and writes a PNG. With the defaults it runs in about 20-30
 minutes on 2 cores; `--quick` is a one-minute smoke run.
 
     python examples/sponge/train_and_run_mlff.py [--quick] [--out mlff_ala2]
@@ -90,15 +90,15 @@ def main() -> None:
 
     t0 = time.perf_counter()
     data = generate_dataset(system, state, species, [300.0, 500.0, 700.0],
-                            20 if q else 500, interval=20 if q else 100,
+                            20 if q else 300, interval=20 if q else 100,
                             equilibration=200 if q else 5000, timestep=0.001)
     print(f"data: {len(data)} labelled configurations in {time.perf_counter() - t0:.0f} s")
     train_set, valid_set = data.split(0.1, seed=0)
-    model = SchNet(len(kinds), n_features=16 if q else 48, n_interactions=2 if q else 3,
+    model = SchNet(len(kinds), n_features=16 if q else 32, n_interactions=2 if q else 3,
                    n_rbf=16 if q else 32, cutoff=0.5, seed=0)
     init_energy_shift(model, train_set)
     res = train(model, train_set, valid_set,
-                TrainConfig(epochs=3 if q else 150, batch_size=16, lr=2e-3, patience=30,
+                TrainConfig(epochs=3 if q else 60, batch_size=32, lr=3e-3, patience=20,
                             checkpoint=str(out / "schnet_ala2.npz")))
     e_rmse, f_rmse = errors(model, valid_set)
     print(f"trained {len(res.history['epoch'])} epochs in {res.seconds:.0f} s: validation "
