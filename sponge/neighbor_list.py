@@ -621,6 +621,11 @@ class NeighborList:
         if self.periodic and (box is None or not np.array_equal(box, self._box0)):
             return True
         half = 0.5 * self.skin
+        if self.n_atoms < 2000:  # numpy: no parallel launch cost every step
+            if self.n_atoms == 0:
+                return False
+            d = positions - self._x0
+            return float(np.einsum("ij,ij->i", d, d).max()) > half * half
         return _max_displacement2(positions, self._x0) > half * half
 
     def update(self, positions: np.ndarray, box: np.ndarray | None = None) -> bool:

@@ -132,11 +132,89 @@ def pair_kernel(
         ``(e_lj, e_coulomb)`` in kJ/mol; the forces (kJ/mol/nm) are ``fbuf.sum(0)``.
     """
     n_chunks = bounds.shape[0] - 1
-    n = p.shape[0]
     elj = np.zeros(n_chunks)
     ecoul = np.zeros(n_chunks)
+    consts, scratch = _kernel_setup(
+        p,
+        offsets,
+        n_chunks,
+        box,
+        periodic,
+        mode,
+        cutoff,
+        alpha,
+        krf,
+        crf,
+        switch_distance,
+        table,
+        inv_h,
+    )
+    for c in prange(n_chunks):
+        elj[c], ecoul[c] = _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts)
+    return elj.sum(), ecoul.sum()
+
+
+@njit(cache=True, fastmath=True)
+def pair_kernel_serial(
+    p: np.ndarray,
+    offsets: np.ndarray,
+    nbr: np.ndarray,
+    bounds: np.ndarray,
+    box: np.ndarray,
+    periodic: bool,
+    mode: int,
+    cutoff: float,
+    alpha: float,
+    krf: float,
+    crf: float,
+    switch_distance: float,
+    table: np.ndarray,
+    inv_h: float,
+    fbuf: np.ndarray,
+) -> tuple:
+    """:func:`pair_kernel` without the thread pool (small systems: no parallel launch cost)."""
+    n_chunks = bounds.shape[0] - 1
+    elj = np.zeros(n_chunks)
+    ecoul = np.zeros(n_chunks)
+    consts, scratch = _kernel_setup(
+        p,
+        offsets,
+        n_chunks,
+        box,
+        periodic,
+        mode,
+        cutoff,
+        alpha,
+        krf,
+        crf,
+        switch_distance,
+        table,
+        inv_h,
+    )
+    for c in range(n_chunks):
+        elj[c], ecoul[c] = _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts)
+    return elj.sum(), ecoul.sum()
+
+
+@njit(cache=True)
+def _kernel_setup(
+    p,
+    offsets,
+    n_chunks,
+    box,
+    periodic,
+    mode,
+    cutoff,
+    alpha,
+    krf,
+    crf,
+    switch_distance,
+    table,
+    inv_h,
+):
+    """Per-call constants of :func:`pair_kernel` (in the dtype of ``p``) and scratch."""
+    n = p.shape[0]
     dt = p.dtype.type
-    zero = dt(0.0)
     cut2 = dt(cutoff * cutoff)
     use_sw = switch_distance >= 0.0
     # no switch: t = max(r - rsw, 0) * 0 = 0 gives S = 1, S' = 0 exactly
@@ -153,107 +231,114 @@ def pair_kernel(
     krf_ = dt(krf)
     crf_ = dt(crf)
     n_tab = table.shape[0] - 1
-    ewald = mode == 2
     longest = 0
     for i in range(n):
         longest = max(longest, offsets[i + 1] - offsets[i])
     # one scratch block per chunk, allocated here: numba hoists allocations out of prange
     # bodies, which would make them shared between threads
     scratch = np.empty((n_chunks, 9, longest), dtype=p.dtype)
-    for c in prange(n_chunks):
-        f = fbuf[c]
-        for i in range(n):
-            f[i, 0] = zero
-            f[i, 1] = zero
-            f[i, 2] = zero
-        # per-atom scratch: gathered displacements and partner parameters, then the
-        # pair force scalar; the middle loop has no stores to shared rows and no
-        # branches, so it vectorises
-        sc = scratch[c]
-        dxs = sc[0]
-        dys = sc[1]
-        dzs = sc[2]
-        qjs = sc[3]
-        sjs = sc[4]
-        ejs = sc[5]
-        fss = sc[6]
-        rs = sc[7]
-        irs = sc[8]
-        e_lj = 0.0
-        e_c = 0.0
-        for i in range(bounds[c], bounds[c + 1]):
-            xi = p[i, 0]
-            yi = p[i, 1]
-            zi = p[i, 2]
-            qi = p[i, 3]
-            k0 = offsets[i]
-            m = offsets[i + 1] - k0
-            for k in range(m):
-                j = nbr[k0 + k]
-                dxs[k] = p[j, 0] - xi
-                dys[k] = p[j, 1] - yi
-                dzs[k] = p[j, 2] - zi
-                qjs[k] = p[j, 3]
-                sjs[k] = p[j, 4]
-                ejs[k] = p[j, 5]
-            vl, vc = _pair_block(
-                m,
-                dxs,
-                dys,
-                dzs,
-                qjs,
-                sjs,
-                ejs,
-                fss,
-                rs,
-                irs,
-                qi,
-                p[i, 4],
-                p[i, 5],
-                bx,
-                ia,
-                ib,
-                ic,
-                mode,
-                cut2,
-                rsw,
-                inv_sw_w,
-                krf_,
-                crf_,
-            )
-            e_lj += vl
-            e_c += vc
-            fxi = zero
-            fyi = zero
-            fzi = zero
-            for k in range(m):
-                j = nbr[k0 + k]
-                fsc = fss[k]
-                if ewald:
-                    qq = qi * qjs[k]
-                    u = a_h * rs[k]
-                    mm = min(int(u), n_tab - 1)
-                    t = u - mm
-                    erfc_ar = tab[mm, 0] + t * (tab[mm, 1] + t * (tab[mm, 2] + t * tab[mm, 3]))
-                    g = tab[mm, 4] + t * (tab[mm, 5] + t * (tab[mm, 6] + t * tab[mm, 7]))
-                    inv_r = irs[k]
-                    e_c += qq * erfc_ar * inv_r
-                    fsc += qq * g * inv_r * inv_r * inv_r
-                fx = fsc * dxs[k]
-                fy = fsc * dys[k]
-                fz = fsc * dzs[k]
-                fxi -= fx
-                fyi -= fy
-                fzi -= fz
-                f[j, 0] += fx
-                f[j, 1] += fy
-                f[j, 2] += fz
-            f[i, 0] += fxi
-            f[i, 1] += fyi
-            f[i, 2] += fzi
-        elj[c] = e_lj
-        ecoul[c] = e_c
-    return elj.sum(), ecoul.sum()
+    consts = (bx, ia, ib, ic, cut2, rsw, inv_sw_w, tab, a_h, n_tab, krf_, crf_)
+    return consts, scratch
+
+
+@njit(cache=True, fastmath=True)
+def _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts):
+    """Rows ``bounds[c]:bounds[c + 1]`` of :func:`pair_kernel` into ``fbuf[c]``; (e_lj, e_c)."""
+    bx, ia, ib, ic, cut2, rsw, inv_sw_w, tab, a_h, n_tab, krf_, crf_ = consts
+    n = p.shape[0]
+    zero = p.dtype.type(0.0)
+    ewald = mode == 2
+    f = fbuf[c]
+    for i in range(n):
+        f[i, 0] = zero
+        f[i, 1] = zero
+        f[i, 2] = zero
+    # per-atom scratch: gathered displacements and partner parameters, then the
+    # pair force scalar; the middle loop has no stores to shared rows and no
+    # branches, so it vectorises
+    sc = scratch[c]
+    dxs = sc[0]
+    dys = sc[1]
+    dzs = sc[2]
+    qjs = sc[3]
+    sjs = sc[4]
+    ejs = sc[5]
+    fss = sc[6]
+    rs = sc[7]
+    irs = sc[8]
+    e_lj = 0.0
+    e_c = 0.0
+    for i in range(bounds[c], bounds[c + 1]):
+        xi = p[i, 0]
+        yi = p[i, 1]
+        zi = p[i, 2]
+        qi = p[i, 3]
+        k0 = offsets[i]
+        m = offsets[i + 1] - k0
+        for k in range(m):
+            j = nbr[k0 + k]
+            dxs[k] = p[j, 0] - xi
+            dys[k] = p[j, 1] - yi
+            dzs[k] = p[j, 2] - zi
+            qjs[k] = p[j, 3]
+            sjs[k] = p[j, 4]
+            ejs[k] = p[j, 5]
+        vl, vc = _pair_block(
+            m,
+            dxs,
+            dys,
+            dzs,
+            qjs,
+            sjs,
+            ejs,
+            fss,
+            rs,
+            irs,
+            qi,
+            p[i, 4],
+            p[i, 5],
+            bx,
+            ia,
+            ib,
+            ic,
+            mode,
+            cut2,
+            rsw,
+            inv_sw_w,
+            krf_,
+            crf_,
+        )
+        e_lj += vl
+        e_c += vc
+        fxi = zero
+        fyi = zero
+        fzi = zero
+        for k in range(m):
+            j = nbr[k0 + k]
+            fsc = fss[k]
+            if ewald:
+                qq = qi * qjs[k]
+                u = a_h * rs[k]
+                mm = min(int(u), n_tab - 1)
+                t = u - mm
+                erfc_ar = tab[mm, 0] + t * (tab[mm, 1] + t * (tab[mm, 2] + t * tab[mm, 3]))
+                g = tab[mm, 4] + t * (tab[mm, 5] + t * (tab[mm, 6] + t * tab[mm, 7]))
+                inv_r = irs[k]
+                e_c += qq * erfc_ar * inv_r
+                fsc += qq * g * inv_r * inv_r * inv_r
+            fx = fsc * dxs[k]
+            fy = fsc * dys[k]
+            fz = fsc * dzs[k]
+            fxi -= fx
+            fyi -= fy
+            fzi -= fz
+            f[j, 0] += fx
+            f[j, 1] += fy
+            f[j, 2] += fz
+        f[i, 0] += fxi
+        f[i, 1] += fyi
+        f[i, 2] += fzi
+    return e_lj, e_c
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
