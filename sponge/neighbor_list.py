@@ -455,6 +455,8 @@ def _build_shifted(
                     continue
                 gx -= nx
                 wx = 1
+            if gx < cx:  # atoms are sorted by cell: partners j > i lie in cells >= c
+                continue
             hx = _gap(ax - reach, ux, cwx)
             if hx * hx >= r2max:
                 continue
@@ -471,6 +473,8 @@ def _build_shifted(
                         continue
                     gy -= ny
                     wy = 1
+                if gx == cx and gy < cy:
+                    continue
                 hy = _gap(ay - reach, uy, cwy)
                 hxy = hx * hx + hy * hy if orthogonal else max(hx * hx, hy * hy)
                 if hxy >= r2max:
