@@ -23,9 +23,12 @@ Neighbour list
     box changed, so every pair closer than ``cutoff`` is always in the list.
 
 The build sorts atoms into a grid of cells whose perpendicular widths are at
-least ``cutoff + skin`` (fractional coordinates, so triclinic boxes work the
-same way as rectangular ones) and searches the 27 neighbouring cells, in
-parallel over atoms with numba.
+least ``(cutoff + skin) / 2`` (fractional coordinates, so triclinic boxes work
+the same way as rectangular ones) and searches two cells each way, skipping
+cells farther than ``cutoff + skin`` from the atom and cells before its own
+(each pair once), in parallel over atoms with numba. Grids of at least five
+cells per direction reach across periodic faces by box-vector shifts fixed per
+cell (no per-pair rounding); smaller grids use the minimum image.
 """
 
 from __future__ import annotations
