@@ -23,9 +23,12 @@ Neighbour list
     box changed, so every pair closer than ``cutoff`` is always in the list.
 
 The build sorts atoms into a grid of cells whose perpendicular widths are at
-least ``cutoff + skin`` (fractional coordinates, so triclinic boxes work the
-same way as rectangular ones) and searches the 27 neighbouring cells, in
-parallel over atoms with numba.
+least ``(cutoff + skin) / 2`` (fractional coordinates, so triclinic boxes work
+the same way as rectangular ones) and searches two cells each way, skipping
+cells farther than ``cutoff + skin`` from the atom and cells before its own
+(each pair once), in parallel over atoms with numba. Grids of at least five
+cells per direction reach across periodic faces by box-vector shifts fixed per
+cell (no per-pair rounding); smaller grids use the minimum image.
 """
 
 from __future__ import annotations
@@ -388,6 +391,156 @@ def _build(
     return counts, tmp
 
 
+@njit(cache=True, parallel=True, fastmath=True)
+def _build_shifted(
+    xw: np.ndarray,
+    box: np.ndarray,
+    periodic: bool,
+    r_list: float,
+    ncell: np.ndarray,
+    cell_of: np.ndarray,
+    cell_start: np.ndarray,
+    order: np.ndarray,
+    ex_off: np.ndarray,
+    ex: np.ndarray,
+    cap: int,
+    reach: int,
+    frac: np.ndarray,
+    wperp: np.ndarray,
+) -> tuple:
+    """Like :func:`_build` for grids of at least ``2 reach + 1`` cells in every direction.
+
+    ``xw`` are the positions wrapped into the box (``frac @ box``, sorted order). A
+    neighbouring cell reached across a periodic face is searched at its image, shifted
+    by whole box vectors fixed once per cell, so no per-pair rounding is needed; each
+    atom is then found at most once, in the image that lies within ``r_list`` (which is
+    the minimum image). Exclusions are looked up in original atom indices
+    (``order``) and only for pairs inside ``r_list``. No integer division in the loops.
+    """
+    n = xw.shape[0]
+    r2max = r_list * r_list
+    rectangular = periodic and box[1, 0] == 0.0 and box[2, 0] == 0.0 and box[2, 1] == 0.0
+    orthogonal = rectangular or not periodic
+    nx = ncell[0]
+    ny = ncell[1]
+    nz = ncell[2]
+    cwx = wperp[0] / nx
+    cwy = wperp[1] / ny
+    cwz = wperp[2] / nz
+    span = 2 * reach + 1
+    counts = np.zeros(n, dtype=np.int64)
+    tmp = np.empty((n, cap + 1), dtype=np.int32)  # column cap: scratch for overflow
+    for i in prange(n):
+        c = cell_of[i]
+        cz = c % nz
+        cy = (c // nz) % ny
+        cx = c // (nz * ny)
+        xi = xw[i, 0]
+        yi = xw[i, 1]
+        zi = xw[i, 2]
+        oi = order[i]
+        e_lo = ex_off[oi]
+        e_hi = ex_off[oi + 1]
+        cnt = 0
+        ux = (frac[i, 0] * nx - cx) * cwx
+        uy = (frac[i, 1] * ny - cy) * cwy
+        uz = (frac[i, 2] * nz - cz) * cwz
+        for ax in range(span):
+            gx = cx + ax - reach
+            wx = 0
+            if gx < 0:
+                if not periodic:
+                    continue
+                gx += nx
+                wx = -1
+            elif gx >= nx:
+                if not periodic:
+                    continue
+                gx -= nx
+                wx = 1
+            if gx < cx:  # atoms are sorted by cell: partners j > i lie in cells >= c
+                continue
+            hx = _gap(ax - reach, ux, cwx)
+            if hx * hx >= r2max:
+                continue
+            for ay in range(span):
+                gy = cy + ay - reach
+                wy = 0
+                if gy < 0:
+                    if not periodic:
+                        continue
+                    gy += ny
+                    wy = -1
+                elif gy >= ny:
+                    if not periodic:
+                        continue
+                    gy -= ny
+                    wy = 1
+                if gx == cx and gy < cy:
+                    continue
+                hy = _gap(ay - reach, uy, cwy)
+                hxy = hx * hx + hy * hy if orthogonal else max(hx * hx, hy * hy)
+                if hxy >= r2max:
+                    continue
+                for az in range(span):
+                    gz = cz + az - reach
+                    wz = 0
+                    if gz < 0:
+                        if not periodic:
+                            continue
+                        gz += nz
+                        wz = -1
+                    elif gz >= nz:
+                        if not periodic:
+                            continue
+                        gz -= nz
+                        wz = 1
+                    hz = _gap(az - reach, uz, cwz)
+                    hxyz = hxy + hz * hz if orthogonal else max(hxy, hz * hz)
+                    if hxyz >= r2max:
+                        continue
+                    g = (gx * ny + gy) * nz + gz
+                    lo = max(cell_start[g], i + 1)
+                    hi = cell_start[g + 1]
+                    if lo >= hi:
+                        continue
+                    # the image of cell g next to atom i, relative to atom i
+                    sx = wx * box[0, 0] + wy * box[1, 0] + wz * box[2, 0] - xi
+                    sy = wy * box[1, 1] + wz * box[2, 1] - yi
+                    sz = wz * box[2, 2] - zi
+                    for j in range(lo, hi):
+                        # branch-free: always store, advance only for pairs inside r_list
+                        dx = xw[j, 0] + sx
+                        dy = xw[j, 1] + sy
+                        dz = xw[j, 2] + sz
+                        tmp[i, min(cnt, cap)] = j
+                        cnt += dx * dx + dy * dy + dz * dz < r2max
+        if e_hi > e_lo and cnt <= cap:
+            # drop excluded partners (exclusions are looked up in original indices)
+            e_min = ex[e_lo]
+            e_max = ex[e_hi - 1]
+            m = 0
+            for k in range(cnt):
+                j = tmp[i, k]
+                oj = order[j]
+                if oj >= e_min and oj <= e_max and _is_excluded_range(oj, ex, e_lo, e_hi):
+                    continue
+                tmp[i, m] = j
+                m += 1
+            cnt = m
+        counts[i] = cnt
+    return counts, tmp
+
+
+@njit(cache=True, inline="always")
+def _is_excluded_range(j: int, ex: np.ndarray, lo: int, hi: int) -> bool:
+    """True if ``j`` is in the sorted slice ``ex[lo:hi]``."""
+    for k in range(lo, hi):
+        if ex[k] == j:
+            return True
+    return False
+
+
 @njit(cache=True, parallel=True)
 def _compact(counts: np.ndarray, tmp: np.ndarray) -> tuple:
     n = counts.shape[0]
@@ -475,6 +628,11 @@ class NeighborList:
         if self.periodic and (box is None or not np.array_equal(box, self._box0)):
             return True
         half = 0.5 * self.skin
+        if self.n_atoms < 2000:  # numpy: no parallel launch cost every step
+            if self.n_atoms == 0:
+                return False
+            d = positions - self._x0
+            return float(np.einsum("ij,ij->i", d, d).max()) > half * half
         return _max_displacement2(positions, self._x0) > half * half
 
     def update(self, positions: np.ndarray, box: np.ndarray | None = None) -> bool:
@@ -535,8 +693,14 @@ class NeighborList:
         xs = np.ascontiguousarray(x[order])
         frac_sorted = np.ascontiguousarray(s[order])
         widths = np.ascontiguousarray(widths, dtype=np.float64)
-        ex_off, ex = _sorted_exclusions(self._ex_off, self._ex, order)
         box_arr = grid_box if self.periodic else np.eye(3)
+        # a grid of at least 2 reach + 1 cells each way (or no periodicity) is searched
+        # with per-cell image shifts; smaller periodic grids scan all cells by minimum image
+        shifted = not self.periodic or int(ncell.min()) >= 2 * reach + 1
+        if shifted:
+            xw = np.ascontiguousarray(frac_sorted @ grid_box) if self.periodic else xs
+        else:
+            ex_off, ex = _sorted_exclusions(self._ex_off, self._ex, order)
         cell_sorted = np.ascontiguousarray(cell_of[order])
         n_cells = int(np.prod(ncell))
         density = self.n_atoms / max(float(np.prod(widths)), 1e-12)
@@ -544,6 +708,28 @@ class NeighborList:
         cap = int(1.3 * density * 4.0 * np.pi / 3.0 * r_list**3) + 32
         cap = min(cap, max(self.n_atoms, 1))
         while True:
+            if shifted:
+                counts, tmp = _build_shifted(
+                    xw,
+                    box_arr,
+                    self.periodic,
+                    r_list,
+                    ncell,
+                    cell_sorted,
+                    start,
+                    order,
+                    self._ex_off,
+                    self._ex,
+                    cap,
+                    reach,
+                    frac_sorted,
+                    widths,
+                )
+                worst = int(counts.max()) if self.n_atoms else 0
+                if worst <= cap:
+                    break
+                cap = worst
+                continue
             counts, tmp = _build(
                 xs,
                 box_arr,

@@ -15,9 +15,14 @@ Per-pair formulas (``k = 1/(4 pi eps0)``, ``r`` in nm, energies kJ/mol):
   ``-k q_i q_j erf(alpha r)/r`` (limit ``-k q_i q_j 2 alpha/sqrt(pi)`` at r -> 0).
 
 The pair kernel walks a CSR neighbour list (see :mod:`sponge.neighbor_list`)
-and is fused: one pass returns LJ energy, Coulomb energy and forces. It runs in
-parallel over chunks of atoms balanced by pair count, each chunk writing its own
-force buffer (no atomics), reduced at the end. It is compiled for float64 and,
+and is fused: one pass returns LJ energy, Coulomb energy and forces. Per atom it
+gathers the partners' rows into contiguous scratch, evaluates all pairs in a
+branch-free loop that LLVM vectorises (minimum image, masks instead of the
+cutoff test; division and square root dominate, and vectorised they stop
+being latency-bound), then adds the tabulated Ewald erfc (a table gather, kept
+scalar) and scatters the forces. It runs in parallel over chunks of atoms
+balanced by pair count, each chunk writing its own force buffer (no atomics),
+reduced at the end. It is compiled for float64 and,
 when given float32 arrays, for float32 (energies are always summed in float64).
 """
 
@@ -127,127 +132,312 @@ def pair_kernel(
         ``(e_lj, e_coulomb)`` in kJ/mol; the forces (kJ/mol/nm) are ``fbuf.sum(0)``.
     """
     n_chunks = bounds.shape[0] - 1
-    n = p.shape[0]
     elj = np.zeros(n_chunks)
     ecoul = np.zeros(n_chunks)
-    one = p.dtype.type(1.0)
-    zero = p.dtype.type(0.0)
-    cut2 = p.dtype.type(cutoff * cutoff)
-    use_sw = switch_distance >= 0.0
-    rsw = p.dtype.type(switch_distance)
-    inv_sw_w = p.dtype.type(1.0 / (cutoff - switch_distance) if use_sw else 0.0)
-    bx = box.astype(p.dtype)
-    ia = one / bx[0, 0]
-    ib = one / bx[1, 1]
-    ic = one / bx[2, 2]
-    lx = bx[0, 0]
-    ly = bx[1, 1]
-    lz = bx[2, 2]
-    triclinic = periodic and (box[1, 0] != 0.0 or box[2, 0] != 0.0 or box[2, 1] != 0.0)
-    c6 = p.dtype.type(6.0)
-    c12 = p.dtype.type(12.0)
-    c10 = p.dtype.type(10.0)
-    c15 = p.dtype.type(15.0)
-    c30 = p.dtype.type(30.0)
-    c60 = p.dtype.type(60.0)
-    two = p.dtype.type(2.0)
-    tab = table.astype(p.dtype)
-    a_h = p.dtype.type(alpha * inv_h)
-    krf_ = p.dtype.type(krf)
-    crf_ = p.dtype.type(crf)
-    n_tab = table.shape[0] - 1
+    consts, scratch = _kernel_setup(
+        p,
+        offsets,
+        n_chunks,
+        box,
+        periodic,
+        mode,
+        cutoff,
+        alpha,
+        krf,
+        crf,
+        switch_distance,
+        table,
+        inv_h,
+    )
     for c in prange(n_chunks):
-        f = fbuf[c]
-        for i in range(n):
-            f[i, 0] = zero
-            f[i, 1] = zero
-            f[i, 2] = zero
-        e_lj = 0.0
-        e_c = 0.0
-        for i in range(bounds[c], bounds[c + 1]):
-            xi = p[i, 0]
-            yi = p[i, 1]
-            zi = p[i, 2]
-            qi = p[i, 3]
-            si = p[i, 4]
-            ei = p[i, 5]
-            fxi = zero
-            fyi = zero
-            fzi = zero
-            for k in range(offsets[i], offsets[i + 1]):
-                j = nbr[k]
-                dx = p[j, 0] - xi
-                dy = p[j, 1] - yi
-                dz = p[j, 2] - zi
-                if triclinic:
-                    s = np.rint(dz * ic)
-                    dx -= s * bx[2, 0]
-                    dy -= s * bx[2, 1]
-                    dz -= s * bx[2, 2]
-                    s = np.rint(dy * ib)
-                    dx -= s * bx[1, 0]
-                    dy -= s * bx[1, 1]
-                    s = np.rint(dx * ia)
-                    dx -= s * bx[0, 0]
-                elif periodic:
-                    # rectangular box: three independent roundings
-                    dx -= np.rint(dx * ia) * lx
-                    dy -= np.rint(dy * ib) * ly
-                    dz -= np.rint(dz * ic) * lz
-                r2 = dx * dx + dy * dy + dz * dz
-                if r2 >= cut2:
-                    continue
-                inv_r2 = one / r2
-                inv_r = math.sqrt(inv_r2)
-                fscal = zero
-                eps = ei * p[j, 5]
-                if eps != zero:
-                    sig = si + p[j, 4]
-                    sr2 = sig * sig * inv_r2
-                    sr6 = sr2 * sr2 * sr2
-                    vlj = eps * (sr6 - one) * sr6
-                    flj = eps * (c12 * sr6 - c6) * sr6 * inv_r2
-                    if use_sw:
-                        r = r2 * inv_r
-                        if r > rsw:
-                            t = (r - rsw) * inv_sw_w
-                            sw = one + t * t * t * (-c10 + t * (c15 - t * c6))
-                            dsw = t * t * (-c30 + t * (c60 - t * c30)) * inv_sw_w
-                            flj = flj * sw - vlj * dsw * inv_r
-                            vlj = vlj * sw
-                    fscal += flj
-                    e_lj += vlj
-                qq = qi * p[j, 3]
-                if qq != zero:
-                    if mode == 2:
-                        u = a_h * r2 * inv_r
-                        m = min(int(u), n_tab - 1)
-                        t = u - m
-                        erfc_ar = tab[m, 0] + t * (tab[m, 1] + t * (tab[m, 2] + t * tab[m, 3]))
-                        g = tab[m, 4] + t * (tab[m, 5] + t * (tab[m, 6] + t * tab[m, 7]))
-                        e_c += qq * erfc_ar * inv_r
-                        fscal += qq * g * inv_r * inv_r2
-                    elif mode == 1:
-                        e_c += qq * (inv_r + krf_ * r2 - crf_)
-                        fscal += qq * (inv_r * inv_r2 - two * krf_)
-                    else:
-                        e_c += qq * inv_r
-                        fscal += qq * inv_r * inv_r2
-                fx = fscal * dx
-                fy = fscal * dy
-                fz = fscal * dz
-                fxi -= fx
-                fyi -= fy
-                fzi -= fz
-                f[j, 0] += fx
-                f[j, 1] += fy
-                f[j, 2] += fz
-            f[i, 0] += fxi
-            f[i, 1] += fyi
-            f[i, 2] += fzi
-        elj[c] = e_lj
-        ecoul[c] = e_c
+        elj[c], ecoul[c] = _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts)
     return elj.sum(), ecoul.sum()
+
+
+@njit(cache=True, fastmath=True)
+def pair_kernel_serial(
+    p: np.ndarray,
+    offsets: np.ndarray,
+    nbr: np.ndarray,
+    bounds: np.ndarray,
+    box: np.ndarray,
+    periodic: bool,
+    mode: int,
+    cutoff: float,
+    alpha: float,
+    krf: float,
+    crf: float,
+    switch_distance: float,
+    table: np.ndarray,
+    inv_h: float,
+    fbuf: np.ndarray,
+) -> tuple:
+    """:func:`pair_kernel` without the thread pool (small systems: no parallel launch cost)."""
+    n_chunks = bounds.shape[0] - 1
+    elj = np.zeros(n_chunks)
+    ecoul = np.zeros(n_chunks)
+    consts, scratch = _kernel_setup(
+        p,
+        offsets,
+        n_chunks,
+        box,
+        periodic,
+        mode,
+        cutoff,
+        alpha,
+        krf,
+        crf,
+        switch_distance,
+        table,
+        inv_h,
+    )
+    for c in range(n_chunks):
+        elj[c], ecoul[c] = _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts)
+    return elj.sum(), ecoul.sum()
+
+
+@njit(cache=True)
+def _kernel_setup(
+    p,
+    offsets,
+    n_chunks,
+    box,
+    periodic,
+    mode,
+    cutoff,
+    alpha,
+    krf,
+    crf,
+    switch_distance,
+    table,
+    inv_h,
+):
+    """Per-call constants of :func:`pair_kernel` (in the dtype of ``p``) and scratch."""
+    n = p.shape[0]
+    dt = p.dtype.type
+    cut2 = dt(cutoff * cutoff)
+    use_sw = switch_distance >= 0.0
+    # no switch: t = max(r - rsw, 0) * 0 = 0 gives S = 1, S' = 0 exactly
+    rsw = dt(switch_distance if use_sw else 0.0)
+    inv_sw_w = dt(1.0 / (cutoff - switch_distance) if use_sw else 0.0)
+    # one minimum-image formula for all boxes: rectangular boxes have zero off-diagonals,
+    # no periodicity zero inverse heights (no shift)
+    bx = box.astype(p.dtype) if periodic else np.zeros((3, 3), dtype=p.dtype)
+    ia = dt(1.0 / box[0, 0] if periodic else 0.0)
+    ib = dt(1.0 / box[1, 1] if periodic else 0.0)
+    ic = dt(1.0 / box[2, 2] if periodic else 0.0)
+    tab = table.astype(p.dtype)
+    a_h = dt(alpha * inv_h)
+    krf_ = dt(krf)
+    crf_ = dt(crf)
+    n_tab = table.shape[0] - 1
+    longest = 0
+    for i in range(n):
+        longest = max(longest, offsets[i + 1] - offsets[i])
+    # one scratch block per chunk, allocated here: numba hoists allocations out of prange
+    # bodies, which would make them shared between threads
+    scratch = np.empty((n_chunks, 9, longest), dtype=p.dtype)
+    consts = (bx, ia, ib, ic, cut2, rsw, inv_sw_w, tab, a_h, n_tab, krf_, crf_)
+    return consts, scratch
+
+
+@njit(cache=True, fastmath=True)
+def _pair_chunk(c, p, offsets, nbr, bounds, fbuf, scratch, mode, consts):
+    """Rows ``bounds[c]:bounds[c + 1]`` of :func:`pair_kernel` into ``fbuf[c]``; (e_lj, e_c)."""
+    bx, ia, ib, ic, cut2, rsw, inv_sw_w, tab, a_h, n_tab, krf_, crf_ = consts
+    n = p.shape[0]
+    zero = p.dtype.type(0.0)
+    ewald = mode == 2
+    f = fbuf[c]
+    for i in range(n):
+        f[i, 0] = zero
+        f[i, 1] = zero
+        f[i, 2] = zero
+    # per-atom scratch: gathered displacements and partner parameters, then the
+    # pair force scalar; the middle loop has no stores to shared rows and no
+    # branches, so it vectorises
+    sc = scratch[c]
+    dxs = sc[0]
+    dys = sc[1]
+    dzs = sc[2]
+    qjs = sc[3]
+    sjs = sc[4]
+    ejs = sc[5]
+    fss = sc[6]
+    rs = sc[7]
+    irs = sc[8]
+    e_lj = 0.0
+    e_c = 0.0
+    for i in range(bounds[c], bounds[c + 1]):
+        xi = p[i, 0]
+        yi = p[i, 1]
+        zi = p[i, 2]
+        qi = p[i, 3]
+        k0 = offsets[i]
+        m = offsets[i + 1] - k0
+        for k in range(m):
+            j = nbr[k0 + k]
+            dxs[k] = p[j, 0] - xi
+            dys[k] = p[j, 1] - yi
+            dzs[k] = p[j, 2] - zi
+            qjs[k] = p[j, 3]
+            sjs[k] = p[j, 4]
+            ejs[k] = p[j, 5]
+        vl, vc = _pair_block(
+            m,
+            dxs,
+            dys,
+            dzs,
+            qjs,
+            sjs,
+            ejs,
+            fss,
+            rs,
+            irs,
+            qi,
+            p[i, 4],
+            p[i, 5],
+            bx,
+            ia,
+            ib,
+            ic,
+            mode,
+            cut2,
+            rsw,
+            inv_sw_w,
+            krf_,
+            crf_,
+        )
+        e_lj += vl
+        e_c += vc
+        fxi = zero
+        fyi = zero
+        fzi = zero
+        for k in range(m):
+            j = nbr[k0 + k]
+            fsc = fss[k]
+            if ewald:
+                qq = qi * qjs[k]
+                u = a_h * rs[k]
+                mm = min(int(u), n_tab - 1)
+                t = u - mm
+                erfc_ar = tab[mm, 0] + t * (tab[mm, 1] + t * (tab[mm, 2] + t * tab[mm, 3]))
+                g = tab[mm, 4] + t * (tab[mm, 5] + t * (tab[mm, 6] + t * tab[mm, 7]))
+                inv_r = irs[k]
+                e_c += qq * erfc_ar * inv_r
+                fsc += qq * g * inv_r * inv_r * inv_r
+            fx = fsc * dxs[k]
+            fy = fsc * dys[k]
+            fz = fsc * dzs[k]
+            fxi -= fx
+            fyi -= fy
+            fzi -= fz
+            f[j, 0] += fx
+            f[j, 1] += fy
+            f[j, 2] += fz
+        f[i, 0] += fxi
+        f[i, 1] += fyi
+        f[i, 2] += fzi
+    return e_lj, e_c
+
+
+@njit(cache=True, fastmath=True, error_model="numpy")
+def _pair_block(
+    m,
+    dxs,
+    dys,
+    dzs,
+    qjs,
+    sjs,
+    ejs,
+    fss,
+    rs,
+    irs,
+    qi,
+    si,
+    ei,
+    bx,
+    ia,
+    ib,
+    ic,
+    mode,
+    cut2,
+    rsw,
+    inv_sw_w,
+    krf,
+    crf,
+):
+    """Energies and force scalars of one atom's ``m`` listed pairs (see :func:`pair_kernel`).
+
+    Overwrites ``dxs, dys, dzs`` with minimum-image displacements (nm) and writes the
+    force scalar ``F/r`` (kJ/mol/nm^2, zero beyond the cutoff) into ``fss``. Returns
+    ``(e_lj, e_coulomb)`` in kJ/mol. Branch-free per pair so that the loops vectorise.
+    """
+    dt = dxs.dtype.type
+    one = dt(1.0)
+    zero = dt(0.0)
+    two = dt(2.0)
+    c6 = dt(6.0)
+    c12 = dt(12.0)
+    c10 = dt(10.0)
+    c15 = dt(15.0)
+    c30 = dt(30.0)
+    c60 = dt(60.0)
+    e_lj = 0.0
+    e_c = 0.0
+    for k in range(m):
+        dx = dxs[k]
+        dy = dys[k]
+        dz = dzs[k]
+        s = np.rint(dz * ic)
+        dx -= s * bx[2, 0]
+        dy -= s * bx[2, 1]
+        dz -= s * bx[2, 2]
+        s = np.rint(dy * ib)
+        dx -= s * bx[1, 0]
+        dy -= s * bx[1, 1]
+        s = np.rint(dx * ia)
+        dx -= s * bx[0, 0]
+        dxs[k] = dx
+        dys[k] = dy
+        dzs[k] = dz
+        r2 = dx * dx + dy * dy + dz * dz
+        inside = r2 < cut2
+        r2 = r2 if inside else cut2  # keeps masked lanes finite and inside the table
+        inv_r2 = one / r2
+        inv_r = math.sqrt(inv_r2)
+        r = r2 * inv_r
+        eps = ei * ejs[k]
+        sig = si + sjs[k]
+        sr2 = sig * sig * inv_r2
+        sr6 = sr2 * sr2 * sr2
+        vlj = eps * (sr6 - one) * sr6
+        flj = eps * (c12 * sr6 - c6) * sr6 * inv_r2
+        t = max(r - rsw, zero) * inv_sw_w
+        sw = one + t * t * t * (-c10 + t * (c15 - t * c6))
+        dsw = t * t * (-c30 + t * (c60 - t * c30)) * inv_sw_w
+        flj = flj * sw - vlj * dsw * inv_r
+        vlj = vlj * sw
+        qq = qi * qjs[k]
+        # Ewald (mode 2): the tabulated erfc needs a gather that does not vectorise, so
+        # the caller adds it; here r and 1/r are left in dxs' companions (rs, irs) and
+        # qjs is zeroed beyond the cutoff
+        if mode == 1:
+            vc = qq * (inv_r + krf * r2 - crf)
+            fc = qq * (inv_r * inv_r2 - two * krf)
+        elif mode == 0:
+            vc = qq * inv_r
+            fc = qq * inv_r * inv_r2
+        else:
+            vc = zero
+            fc = zero
+        rs[k] = r
+        irs[k] = inv_r
+        qjs[k] = qjs[k] if inside else zero
+        e_lj += vlj if inside else zero
+        e_c += vc if inside else zero
+        fss[k] = flj + fc if inside else zero
+    return e_lj, e_c
 
 
 @njit(cache=True, parallel=True)
