@@ -34,9 +34,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-ALA2 = Path("/work/shared/data/ala2/alanine_dipeptide_gb1")
-if not ALA2.exists():
-    ALA2 = ROOT / "sponge" / "data"
+ALA2 = ROOT / "sponge" / "data"  # alanine dipeptide in vacuum (the SPONGE reference files)
 
 # steps per timed repeat at --scale 1 (sponge, openmm)
 STEPS = {"villin": (20, 100), "water24k": (10, 40), "ala2": (2000, 5000)}
@@ -58,10 +56,8 @@ def _build(name: str):
         omm = ff.createSystem(top, nonbondedMethod=app.PME, nonbondedCutoff=0.9 * unit.nanometer,
                               constraints=app.HBonds, rigidWater=True)
         return omm, top, pos, 0.002
-    prm = app.AmberPrmtopFile(str(ALA2 / ("system.parm7" if (ALA2 / "system.parm7").exists()
-                                          else "ala2_vacuum.parm7")))
-    crd = app.AmberInpcrdFile(str(ALA2 / ("system.rst7" if (ALA2 / "system.rst7").exists()
-                                          else "ala2_vacuum.rst7")))
+    prm = app.AmberPrmtopFile(str(ALA2 / "ala2_vacuum.parm7"))
+    crd = app.AmberInpcrdFile(str(ALA2 / "ala2_vacuum.rst7"))
     omm = prm.createSystem(nonbondedMethod=app.NoCutoff, constraints=None)
     return omm, prm.topology, crd.positions, 0.001
 
