@@ -4,7 +4,7 @@ Systems (issue 4):
   villin   openmm/app/data/test.pdb, amber14-all + amber14/tip3p, PME 0.9 nm, HBonds,
            rigid water, LangevinMiddle 300 K, 1/ps, 2 fs (8,867 atoms)
   water24k TIP3P box of ~24,000 atoms (Modeller, 6.2 nm), same settings
-  ala2     alanine dipeptide in vacuum (/work/shared/data/ala2 gb1 files without GB),
+  ala2     alanine dipeptide in vacuum (the shared ala2 gb1 files, shipped in sponge/data, no GB),
            NoCutoff, no constraints, LangevinMiddle 300 K, 1 fs; OpenMM CPU and Reference
 
 Each (system, engine, threads) runs in its own subprocess with NUMBA_NUM_THREADS /

@@ -13,8 +13,7 @@ from sponge.cli import describe, main
 from sponge.config import ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = Path("/work/shared/data") if Path("/work/shared/data").exists() else \
-    ROOT.parent / "shared" / "data"
+DATA = ROOT.parent / "shared" / "data"
 ALA2 = ROOT / "sponge" / "data"
 
 GOOD = {
