@@ -93,7 +93,7 @@ def worker(threads: int, n_waters: int, repeats: int) -> list[dict]:
     numba.set_num_threads(threads)
     species, pos, box = water_box(n_waters)
     model = SchNet(2, n_features=F, n_interactions=N_INT, n_rbf=N_RBF, cutoff=CUTOFF, seed=0)
-    pot = NeuralPotential(model, species, skin=0.0)
+    pot = NeuralPotential(model, species=species, skin=0.0)
     t_energies, t_params = torch_schnet(model)
     g = pot._graph_for(pos, box)
     shift = minimum_image(pos[g.j] - pos[g.i], box) - (pos[g.j] - pos[g.i])

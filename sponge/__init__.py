@@ -102,3 +102,8 @@ __all__ += [
     "StateDataReporter",
     "XTCReporter",
 ]
+
+# --- machine-learned potentials (sponge.ml) ---
+from sponge.ml import NeuralPotential  # noqa: E402
+
+__all__ += ["NeuralPotential"]

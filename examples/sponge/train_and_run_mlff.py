@@ -113,7 +113,7 @@ def main() -> None:
           f"energy RMSE {e_rmse:.2f} kJ/mol, force RMSE {f_rmse:.1f} kJ/mol/nm")
     plot_learning_curve(res, out / "learning_curve.png")
 
-    ml_system = sponge.System(system.masses, terms=[NeuralPotential(model, species)],
+    ml_system = sponge.System(system.masses, terms=[NeuralPotential(model, species=species)],
                               topology=system.topology)
     steps = 2000 if q else 100_000  # 50 ps at 0.5 fs
     classical, t_cl = run_md(system, state, steps, 20, 0.0005, seed=1)

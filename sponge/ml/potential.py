@@ -30,17 +30,24 @@ class NeuralPotential:
 
     Args:
         model: callable ``model(species, positions, box) -> energy Tensor`` (kJ/mol).
-        species: ``(n_region,)`` species indices of the atoms the model covers.
-        atoms: indices of those atoms in the system (None: all atoms).
+        atoms: indices of the atoms the model covers in the system (None: all atoms).
+        species: ``(n_region,)`` species indices of those atoms (default: the
+            model's ``species`` attribute, if it has one).
         n_atoms: number of particles of the whole system (default: len(species)
             when ``atoms`` is None, else max(atoms) + 1).
         skin: neighbour-list buffer, nm.
         name: term name in ``energy_terms``.
     """
 
-    def __init__(self, model: Any, species: Sequence[int], atoms: Sequence[int] | None = None,
-                 n_atoms: int | None = None, skin: float = 0.05, name: str = "neural") -> None:
+    def __init__(self, model: Any, atoms: Sequence[int] | None = None,
+                 species: Sequence[int] | None = None, n_atoms: int | None = None,
+                 skin: float = 0.05, name: str = "neural") -> None:
         self.model = model
+        if species is None:
+            species = getattr(model, "species", None)
+            if species is None:
+                raise ValueError("NeuralPotential needs species= (one index per ML atom) or a "
+                                 "model with a 'species' attribute")
         self.species = np.asarray(species, dtype=np.int64).reshape(-1)
         self.atoms = None if atoms is None else np.asarray(atoms, dtype=np.int64).reshape(-1)
         if self.atoms is not None:

@@ -63,7 +63,7 @@ def fd_forces(pot, pos, box, atoms, h=1e-6):
 def test_forces_are_minus_gradient(model, periodic):
     species, pos, box = water_box()
     box = box if periodic else None
-    pot = NeuralPotential(model, species)
+    pot = NeuralPotential(model, species=species)
     e, f = pot.energy_forces(pos, box)
     assert np.isclose(e, pot.energy(pos, box), rtol=1e-12)
     atoms = [0, 4, 17, 40]
@@ -74,26 +74,26 @@ def test_forces_are_minus_gradient(model, periodic):
 @pytest.mark.parametrize("model", small_models(), ids=["schnet", "bp"])
 def test_periodic_invariance_translation_and_image(model):
     species, pos, box = water_box()
-    e0 = NeuralPotential(model, species).energy(pos, box)
+    e0 = NeuralPotential(model, species=species).energy(pos, box)
     shifted = pos + np.array([0.37, -1.21, 0.05])
-    assert NeuralPotential(model, species).energy(shifted, box) == pytest.approx(e0, rel=1e-12)
+    assert NeuralPotential(model, species=species).energy(shifted, box) == pytest.approx(e0, rel=1e-12)
     imaged = pos.copy()
     imaged[5] += box[0] - 2 * box[2]  # same atom, another periodic image
-    assert NeuralPotential(model, species).energy(imaged, box) == pytest.approx(e0, rel=1e-12)
+    assert NeuralPotential(model, species=species).energy(imaged, box) == pytest.approx(e0, rel=1e-12)
 
 
 @pytest.mark.parametrize("model", small_models(), ids=["schnet", "bp"])
 def test_rotation_invariance_non_periodic(model):
     species, pos, _ = water_box(2)
     q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
-    e0 = NeuralPotential(model, species).energy(pos)
-    e1 = NeuralPotential(model, species).energy(pos @ q.T + 0.3)
+    e0 = NeuralPotential(model, species=species).energy(pos)
+    e1 = NeuralPotential(model, species=species).energy(pos @ q.T + 0.3)
     assert e1 == pytest.approx(e0, rel=1e-11)
 
 
 def test_neighbor_list_reused_until_half_skin():
     species, pos, box = water_box()
-    pot = NeuralPotential(small_models()[0], species, skin=0.05)
+    pot = NeuralPotential(small_models()[0], species=species, skin=0.05)
     pot.energy_forces(pos, box)
     builds = pot._nl.n_builds
     pot.energy_forces(pos + 0.01, box)
@@ -102,7 +102,7 @@ def test_neighbor_list_reused_until_half_skin():
     moved[3] += 0.03
     e_cached = pot.energy_forces(moved, box)[0]
     assert pot._nl.n_builds == builds + 1
-    assert e_cached == pytest.approx(NeuralPotential(pot.model, species).energy(moved, box),
+    assert e_cached == pytest.approx(NeuralPotential(pot.model, species=species).energy(moved, box),
                                      rel=1e-12)
 
 
@@ -185,7 +185,7 @@ def test_dataset_roundtrip_and_errors(tmp_path):
     with pytest.raises(ValueError, match="forces has shape"):
         Dataset(data.species, data.positions, data.energy, data.forces[:, :3])
     with pytest.raises(ValueError, match="species"):
-        NeuralPotential(small_models()[0], [0, 1], atoms=[0, 1, 2])
+        NeuralPotential(small_models()[0], species=[0, 1], atoms=[0, 1, 2])
 
 
 def _ala2_openmm():
@@ -263,7 +263,7 @@ def test_mlmm_neural_term_in_sponge_system():
     sys_s, state = sponge.from_openmm(mixed, pos)
     model = SchNet(4, n_features=8, n_interactions=1, n_rbf=8, cutoff=0.4, seed=3)
     species = np.arange(len(region)) % 4
-    nn_term = NeuralPotential(model, species, atoms=region, n_atoms=len(pos))
+    nn_term = NeuralPotential(model, species=species, atoms=region, n_atoms=len(pos))
     e_classical, f_classical = sys_s.energy_forces(state)
     sys_s.add_term(nn_term)
     terms = sys_s.energy_terms(state)
@@ -348,7 +348,7 @@ def test_nve_with_neural_term_conserves_energy():
                                       nonbonded="NoCutoff")
     model = SchNet(4, n_features=8, n_interactions=1, n_rbf=8, cutoff=0.4, seed=4)
     model.energy_scale = 50.0  # a term of ~200 kJ/mol with real curvature
-    system.add_term(NeuralPotential(model, np.arange(22) % 4))
+    system.add_term(NeuralPotential(model, species=np.arange(22) % 4))
     integ = sponge.VelocityVerletIntegrator(0.0005)
     state.velocities = sponge.quantities.maxwell_boltzmann(system.masses, 300.0,
                                                            np.random.default_rng(2))
@@ -364,3 +364,15 @@ def test_nve_with_neural_term_conserves_energy():
     # (non-conservative) gives 0.115, so this bound detects a 10 % force error
     assert abs(drift) < 0.5, drift
     assert e.std() < 0.06, e.std()
+
+
+def test_contract_signature_neural_potential_model_species():
+    """ARCHITECTURE: sponge.NeuralPotential(model, atoms=None); species from the model."""
+    sponge = pytest.importorskip("sponge")
+    species, pos, box = water_box(2)
+    model = small_models()[0]
+    with pytest.raises(ValueError, match="species"):
+        sponge.NeuralPotential(model)
+    model.species = species
+    e = sponge.NeuralPotential(model).energy(pos, box)
+    assert e == pytest.approx(NeuralPotential(model, species=species).energy(pos, box), rel=1e-14)
