@@ -369,7 +369,7 @@ def test_nve_with_neural_term_conserves_energy():
 def test_contract_signature_neural_potential_model_species():
     """ARCHITECTURE: sponge.NeuralPotential(model, atoms=None); species from the model."""
     sponge = pytest.importorskip("sponge")
-    species, pos, box = water_box(2)
+    species, pos, box = water_box()
     model = small_models()[0]
     with pytest.raises(ValueError, match="species"):
         sponge.NeuralPotential(model)
