@@ -17,6 +17,26 @@ from sponge.constraints.solver import constrain_positions, constrain_velocities
 
 
 @njit(cache=True)
+def _constrain_and_commit(x, v, inv_mass, dt, xp, xu, has_constraints, waters, m_o, m_h, d_oh,
+                          d_hh, pairs, dist, tol, max_iter):
+    """Shared end of a drift: SHAKE/SETTLE the trial positions ``xp`` (unconstrained copy
+    ``xu``), add the constraint displacement / dt to the velocities, accept ``x = xp``."""
+    n = x.shape[0]
+    if has_constraints:
+        kind, idx = constrain_positions(x, xp, waters, m_o, m_h, d_oh, d_hh, pairs, dist,
+                                        inv_mass, tol, max_iter)
+        if kind != 0:
+            return kind, idx
+    inv_dt = 1.0 / dt
+    for i in range(n):
+        if inv_mass[i] != 0.0:
+            for d in range(3):
+                v[i, d] += (xp[i, d] - xu[i, d]) * inv_dt
+                x[i, d] = xp[i, d]
+    return 0, -1
+
+
+@njit(cache=True)
 def langevin_middle_kernel(x, v, f, inv_mass, sigma, noise, dt, vscale, noisescale, xp, xu,
                            has_constraints, waters, m_o, m_h, d_oh, d_hh, pairs, dist, tol,
                            max_iter):
@@ -51,18 +71,8 @@ def langevin_middle_kernel(x, v, f, inv_mass, sigma, noise, dt, vscale, noisesca
         else:
             for d in range(3):
                 xp[i, d] = x[i, d]
-    if has_constraints:
-        kind, idx = constrain_positions(x, xp, waters, m_o, m_h, d_oh, d_hh, pairs, dist,
-                                        inv_mass, tol, max_iter)
-        if kind != 0:
-            return kind, idx
-    inv_dt = 1.0 / dt
-    for i in range(n):
-        if inv_mass[i] != 0.0:
-            for d in range(3):
-                v[i, d] += (xp[i, d] - xu[i, d]) * inv_dt
-                x[i, d] = xp[i, d]
-    return 0, -1
+    return _constrain_and_commit(x, v, inv_mass, dt, xp, xu, has_constraints, waters, m_o, m_h,
+                                 d_oh, d_hh, pairs, dist, tol, max_iter)
 
 
 @njit(cache=True)
@@ -82,18 +92,8 @@ def verlet_first_kernel(x, v, f, inv_mass, dt, xp, xu, has_constraints, waters, 
         else:
             for d in range(3):
                 xp[i, d] = x[i, d]
-    if has_constraints:
-        kind, idx = constrain_positions(x, xp, waters, m_o, m_h, d_oh, d_hh, pairs, dist,
-                                        inv_mass, tol, max_iter)
-        if kind != 0:
-            return kind, idx
-    inv_dt = 1.0 / dt
-    for i in range(n):
-        if inv_mass[i] != 0.0:
-            for d in range(3):
-                v[i, d] += (xp[i, d] - xu[i, d]) * inv_dt
-                x[i, d] = xp[i, d]
-    return 0, -1
+    return _constrain_and_commit(x, v, inv_mass, dt, xp, xu, has_constraints, waters, m_o, m_h,
+                                 d_oh, d_hh, pairs, dist, tol, max_iter)
 
 
 @njit(cache=True)
