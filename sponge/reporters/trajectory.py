@@ -10,6 +10,7 @@ format (DCD: Angstrom, XTC: nm, PDB: Angstrom).
 
 from __future__ import annotations
 
+import io
 import os
 from typing import TYPE_CHECKING
 
@@ -121,20 +122,29 @@ class PDBReporter(_FrameReporter):
         from openmm import app
 
         self._top = openmm_topology(simulation.system, simulation.state.box)
-        self._fh = open(self.path, "a" if self.append else "w")  # noqa: SIM115
+        # Unbuffered: every model reaches the file in one write() system call,
+        # so a run killed at any moment leaves only whole MODEL records.
+        self._fh = open(self.path, "ab" if self.append else "wb", buffering=0)  # noqa: SIM115
         self._writer = app.PDBFile
         if not self.append:
             self._top.setPeriodicBoxVectors(_vec3_box(simulation.state.box))
-            app.PDBFile.writeHeader(self._top, self._fh)
+            self._write(app.PDBFile.writeHeader, self._top)
         self._model = 1
+
+    def _write(self, writer, *args, **kwargs) -> None:
+        buf = io.StringIO()
+        writer(*args, buf, **kwargs)
+        data = buf.getvalue().encode()
+        view = memoryview(data)
+        while view:  # FileIO.write may (rarely) write less than asked
+            view = view[self._fh.write(view):]
 
     def report(self, simulation: Simulation, state: State) -> None:
         from openmm import app
 
         if state.box is not None:
             self._top.setPeriodicBoxVectors(_vec3_box(state.box))
-        app.PDBFile.writeModel(self._top, _positions(state), self._fh, modelIndex=self._model)
-        self._fh.flush()
+        self._write(app.PDBFile.writeModel, self._top, _positions(state), modelIndex=self._model)
         self._model += 1
         self.n_frames += 1
 
@@ -142,5 +152,5 @@ class PDBReporter(_FrameReporter):
         if self._writer is not None and not self._fh.closed:
             from openmm import app
 
-            app.PDBFile.writeFooter(self._top, self._fh)
+            self._write(app.PDBFile.writeFooter, self._top)
             self._fh.close()
