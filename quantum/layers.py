@@ -141,8 +141,7 @@ def _make_simulator(backend: Any, n_qubits: int, dtype: Any) -> Simulator:
             raise ValueError(f"the simulator has {backend.n_qubits} qubits, the circuit "
                              f"needs {n_qubits}")
         return backend
-    raise TypeError(f"backend must be a simulator name ('cpu', 'gpu', 'density', ...) or a "
-                    f"simulator, got {type(backend).__name__}")
+    return Simulator(backend, n_qubits, dtype=dtype)   # a backend object (CudaBackend, ...)
 
 
 def _init_weight(weight: Any, n: int, seed: Any, names: Sequence[str]) -> np.ndarray:
@@ -242,7 +241,8 @@ class QuantumLayer(_GradOpsModule):
         circuit: the circuit; parameters tagged ``as_encoder()`` are inputs, the
             others weights. No measure gates.
         hams: a Hamiltonian / QubitOperator, or a list of them (Hermitian).
-        backend: simulator name ("cpu", "gpu", "density", ...) or a simulator object.
+        backend: simulator name ("cpu", "gpu", "density", ...), a simulator object, or a
+            backend object for ``Simulator`` (e.g. ``CudaBackend``).
         n_qubits: register width (default ``circuit.n_qubits`` or the Hamiltonians').
         weight: initial weights: "normal" (N(0, 0.01^2), MindQuantum's default),
             "zeros", "uniform" (U(-pi, pi)) or an array of length ``n_ans``.

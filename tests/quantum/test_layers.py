@@ -21,6 +21,7 @@ from quantum import (
     gates,
 )
 from quantum.layers import MQAnsatzOnlyLayer, MQLayer, MQN2Layer, projector_hamiltonians
+from tests.conftest import has_real_gpu
 from tests.quantum.test_simulator_reference import apply_reference, ham_matrix
 
 rng = np.random.default_rng(7)
@@ -310,3 +311,34 @@ def test_hybrid_training_step_decreases_loss():
         opt.step()
         losses.append(float(loss.data))
     assert losses[-1] < 0.5 * losses[0]
+
+
+@pytest.mark.cudasim
+def test_layer_on_the_cuda_backend_kernels():
+    """The numba.cuda kernels (CUDA simulator without a GPU) give the CPU layer's values."""
+    from quantum.simulator import CudaBackend
+
+    circ = Circuit([gates.RY("x0").on(0), gates.RX("x1").on(1)]).as_encoder()
+    circ += Circuit([gates.X.on(1, 0), gates.RY("w0").on(0), gates.RZ("w1").on(1)]).as_ansatz()
+    hams = [QubitOperator("Z0 Z1"), QubitOperator("X1", 0.5)]
+    cpu = QuantumLayer(circ, hams, weight="uniform", seed=1)
+    cuda = QuantumLayer(circ, hams, backend=CudaBackend(np.complex128, xp=np), weight=cpu.weight.data)
+    x = rng.uniform(-1, 1, (1, 2))
+    xt = ad.tensor(x, requires_grad=True)
+    y = cuda(xt)
+    np.testing.assert_allclose(y.data, cpu(x).data, atol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(xt.grad.data, ad.grad(lambda x: cpu(x).sum())(x).data, atol=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not has_real_gpu(), reason="needs cupy and a CUDA device")
+def test_gpu_layer_matches_cpu():
+    layer, _, _ = _layer()
+    gpu = QuantumLayer(layer.circuit, layer.hams, backend="gpu", weight=layer.weight.data)
+    x = rng.uniform(-1, 1, (8, 3))
+    np.testing.assert_allclose(gpu(x).data, layer(x).data, atol=1e-10)
+    xt = ad.tensor(x, requires_grad=True)
+    gpu(xt).sum().backward()
+    np.testing.assert_allclose(xt.grad.data, ad.grad(lambda x: layer(x).sum())(x).data,
+                               atol=1e-10)
