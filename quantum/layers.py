@@ -267,15 +267,28 @@ class QuantumLayer(_GradOpsModule):
         self.hams = hams
 
 
-def projector_hamiltonians(qubits: Sequence[int]) -> list[Hamiltonian]:
-    """``2**k`` projectors ``|s><s|`` on ``qubits`` as Pauli-Z sums.
+def projector_hamiltonians(qubits: Sequence[int], n_qubits: int | None = None,
+                           sparse: bool = False) -> list[Hamiltonian]:
+    """``2**k`` projectors ``|s><s|`` on ``qubits``.
 
-    Outcome ``s`` has bit ``j`` (little-endian) equal to the value of ``qubits[j]``;
-    ``P_s = prod_j (I + (-1)**s_j Z_{q_j}) / 2``.
+    Outcome ``s`` has bit ``j`` (little-endian) equal to the value of ``qubits[j]``.
+    ``sparse=False``: Pauli-Z sums ``P_s = prod_j (I + (-1)**s_j Z_{q_j}) / 2`` (``2**k``
+    terms each, any backend); ``sparse=True``: diagonal CSR matrices on ``n_qubits``
+    qubits (``2**(n-k)`` entries each, the CPU backend's sparse mode), for many qubits.
     """
     qubits = [int(q) for q in qubits]
     if len(set(qubits)) != len(qubits):
         raise ValueError(f"repeated qubit in {qubits}")
+    if sparse:
+        import scipy.sparse as sp
+
+        n = max(qubits) + 1 if n_qubits is None else int(n_qubits)
+        idx = np.arange(1 << n)
+        outcome = np.zeros(1 << n, dtype=np.int64)
+        for j, q in enumerate(qubits):
+            outcome |= ((idx >> q) & 1) << j
+        return [Hamiltonian(sp.diags((outcome == s).astype(np.complex128)).tocsr())
+                for s in range(1 << len(qubits))]
     out = []
     for s in range(1 << len(qubits)):
         op = QubitOperator("", 1.0)
@@ -284,6 +297,10 @@ def projector_hamiltonians(qubits: Sequence[int]) -> list[Hamiltonian]:
             op = op * (QubitOperator("", 0.5) + QubitOperator(f"Z{q}", 0.5 * sign))
         out.append(Hamiltonian(op))
     return out
+
+
+#: from this many measured qubits the CPU probability layer uses sparse diagonal projectors
+SPARSE_PROJECTORS_FROM = 4
 
 
 class ProbabilityLayer(_GradOpsModule):
@@ -327,8 +344,10 @@ class ProbabilityLayer(_GradOpsModule):
                 p = p / p.sum(axis=-1, keepdims=True)
                 return np.stack([self_rng.multinomial(int(shots), row) for row in p]) / shots
         sim = _make_simulator(backend, n, dtype)
-        grad_ops = sim.get_expectation_with_grad(projector_hamiltonians(qubits), circuit,
-                                                 parallel_worker=parallel_worker)
+        sparse = (len(qubits) >= SPARSE_PROJECTORS_FROM
+                  and getattr(sim, "_be", None).__class__.__name__ == "CpuBackend")
+        grad_ops = sim.get_expectation_with_grad(projector_hamiltonians(qubits, n, sparse),
+                                                 circuit, parallel_worker=parallel_worker)
         super().__init__(grad_ops, weight, seed, sampler=sampler, name="quantum_probabilities")
         self.circuit = circuit
         self.qubits = qubits

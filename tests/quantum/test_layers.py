@@ -241,6 +241,19 @@ def test_probability_layer_exact_and_sampled():
         diag = np.diag(ham_matrix(h.terms, 3)).real
         ref = [float(((k >> 2) & 1) == (s & 1) and (k & 1) == (s >> 1)) for k in range(8)]
         np.testing.assert_allclose(diag, ref, atol=1e-15)
+    # many measured qubits: sparse diagonal projectors, same values and gradients
+    wide = ProbabilityLayer(circ, qubits=[2, 0, 1, 3], n_qubits=4, weight=layer.weight.data)
+    assert wide.grad_ops.hams[0].sparse_mat is not None
+    yw = wide(ad.tensor(x)).data
+    # outcome s = b(q2) + 2 b(q0) + 4 b(q1) + 8 b(q3); qubit 3 stays |0>
+    np.testing.assert_allclose(yw[:, :4] + yw[:, 4:8], y.data, atol=1e-12)
+    np.testing.assert_allclose(yw[:, 8:], 0.0, atol=1e-12)
+    zero4 = np.zeros(16, dtype=complex)
+    zero4[0] = 1
+    psi4 = apply_reference(circ, zero4, 4, _pr(layer, x[1]))
+    np.testing.assert_allclose(yw[1], _marginals(psi4, [2, 0, 1, 3], 4), atol=1e-12)
+    ad.testing.check_primitive(lambda x, w: wide._prim(x, w), [x, layer.weight.data],
+                               once_differentiable=True, rtol=1e-7, atol=1e-9)
     # measure gates choose the qubits; shots give frequencies around the exact values
     meas = circ + Circuit([gates.Measure("m1").on(1)])
     sampled = ProbabilityLayer(meas, shots=20000, weight=layer.weight.data, seed=5)
