@@ -146,7 +146,7 @@ def _make_simulator(backend: Any, n_qubits: int, dtype: Any) -> Simulator:
 
 def _init_weight(weight: Any, n: int, seed: Any, names: Sequence[str]) -> np.ndarray:
     """MindQuantum's initialisers: "normal" (N(0, 0.01**2)), "zeros", "uniform"
-    (U(-pi, pi)), or an explicit array."""
+    (U(-pi, pi)), an explicit array, or a dict / ParameterResolver by name."""
     rng = np.random.default_rng(seed)
     if isinstance(weight, str):
         if weight == "normal":
@@ -157,6 +157,14 @@ def _init_weight(weight: Any, n: int, seed: Any, names: Sequence[str]) -> np.nda
             return rng.uniform(-np.pi, np.pi, n)
         raise ValueError(f"unknown weight initialiser {weight!r}: use 'normal', 'zeros', "
                          "'uniform' or an array")
+    if isinstance(weight, dict) or hasattr(weight, "keys") and not isinstance(weight, Tensor):
+        values = dict(weight.items())
+        missing = [k for k in names if k not in values]
+        extra = [k for k in values if k not in names]
+        if missing or extra:
+            raise ValueError(f"initial weight: missing ansatz parameters {missing}, "
+                             f"unknown names {extra}")
+        return np.array([float(np.real(values[k])) for k in names])
     arr = np.asarray(ad.to_device(weight.data if isinstance(weight, Tensor) else weight, "cpu"),
                      dtype=np.float64).reshape(-1)
     if arr.shape != (n,):
@@ -245,7 +253,8 @@ class QuantumLayer(_GradOpsModule):
             backend object for ``Simulator`` (e.g. ``CudaBackend``).
         n_qubits: register width (default ``circuit.n_qubits`` or the Hamiltonians').
         weight: initial weights: "normal" (N(0, 0.01^2), MindQuantum's default),
-            "zeros", "uniform" (U(-pi, pi)) or an array of length ``n_ans``.
+            "zeros", "uniform" (U(-pi, pi)), an array of length ``n_ans``, or a dict /
+            ParameterResolver of values by parameter name.
         seed: seed of the weight initialiser.
         parallel_worker: threads over the batch (default: numba's thread count).
         dtype: simulator precision, ``np.complex128`` or ``np.complex64``.

@@ -209,6 +209,12 @@ def test_bad_input_names_the_encoder_parameters():
         layer(np.ones((4, 2)))
     with pytest.raises(ValueError, match="9 ansatz parameters"):
         QuantumLayer(layer.circuit, layer.hams, weight=np.zeros(3))
+    named = dict(zip(layer.ansatz_params_name, layer.weight.data, strict=True))
+    same = QuantumLayer(layer.circuit, layer.hams, weight=named)
+    np.testing.assert_array_equal(same.weight.data, layer.weight.data)
+    with pytest.raises(ValueError, match=r"missing ansatz parameters \['shared'\]"):
+        QuantumLayer(layer.circuit, layer.hams,
+                     weight={k: v for k, v in named.items() if k != "shared"})
     with pytest.raises(TypeError, match=r"hams\[0\]"):
         QuantumLayer(layer.circuit, ["Z0"])
 
