@@ -144,6 +144,11 @@ def _make_simulator(backend: Any, n_qubits: int, dtype: Any) -> Simulator:
     return Simulator(backend, n_qubits, dtype=dtype)   # a backend object (CudaBackend, ...)
 
 
+def _workers(parallel_worker: int | None) -> dict[str, int]:
+    """Keyword for ``get_expectation_with_grad`` (omitted when None, for any backend)."""
+    return {} if parallel_worker is None else {"parallel_worker": int(parallel_worker)}
+
+
 def _init_weight(weight: Any, n: int, seed: Any, names: Sequence[str]) -> np.ndarray:
     """MindQuantum's initialisers: "normal" (N(0, 0.01**2)), "zeros", "uniform"
     (U(-pi, pi)), an explicit array, or a dict / ParameterResolver by name."""
@@ -270,7 +275,7 @@ class QuantumLayer(_GradOpsModule):
         hams = _as_hams(hams)
         n = n_qubits or max([circuit.n_qubits] + [h.n_qubits for h in hams] + [1])
         sim = _make_simulator(backend, n, dtype)
-        grad_ops = sim.get_expectation_with_grad(hams, circuit, parallel_worker=parallel_worker)
+        grad_ops = sim.get_expectation_with_grad(hams, circuit, **_workers(parallel_worker))
         super().__init__(grad_ops, weight, seed, name="quantum_layer")
         self.circuit = circuit
         self.hams = hams
@@ -356,7 +361,7 @@ class ProbabilityLayer(_GradOpsModule):
         sparse = (len(qubits) >= SPARSE_PROJECTORS_FROM
                   and getattr(sim, "_be", None).__class__.__name__ == "CpuBackend")
         grad_ops = sim.get_expectation_with_grad(projector_hamiltonians(qubits, n, sparse),
-                                                 circuit, parallel_worker=parallel_worker)
+                                                 circuit, **_workers(parallel_worker))
         super().__init__(grad_ops, weight, seed, sampler=sampler, name="quantum_probabilities")
         self.circuit = circuit
         self.qubits = qubits
@@ -386,7 +391,7 @@ class FidelityLayer(_GradOpsModule):
                             + [h.n_qubits for h in hams] + [1])
         sim = _make_simulator(backend, n, dtype)
         grad_ops = sim.get_expectation_with_grad(hams, circ_right, circ_left,
-                                                 parallel_worker=parallel_worker)
+                                                 **_workers(parallel_worker))
         super().__init__(grad_ops, weight, seed, squared=True, name="quantum_fidelity")
         self.circ_right = circ_right
         self.circ_left = circ_left
