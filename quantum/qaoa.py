@@ -3,7 +3,8 @@
 Graph input (:func:`as_edges`): an edge list ``[(i, j)]`` or ``[(i, j, w)]``, a
 networkx-like graph (anything with ``.nodes`` and ``.edges(data=True)``; a
 ``"weight"`` attribute is used when present), an adjacency dict ``{i: [j, ...]}`` or
-``{i: {j: w}}``, or a symmetric adjacency matrix. Nodes are qubits ``0 .. n-1``
+``{i: {j: w}}``, or a symmetric adjacency matrix (a non-square array ``(E, 2)`` or
+``(E, 3)`` is an edge list). Nodes are qubits ``0 .. n-1``
 (networkx nodes are numbered in ``sorted`` order when they are not those ints).
 
 * Cost: ``C = sum_(ij) w_ij (1 - Z_i Z_j) / 2`` (:func:`maxcut_hamiltonian`): the
@@ -47,8 +48,8 @@ def as_edges(graph: Any) -> tuple[list[Edge], int]:
     """``(edges, n_nodes)`` with edges ``(i, j, w)``, ``i != j``, nodes ``0 .. n-1``.
 
     Raises:
-        ValueError: a self-loop, a negative or non-integer node, a malformed edge, an
-            asymmetric matrix, or no edge at all.
+        ValueError: a self-loop, a negative or non-integer node, a malformed edge, or no
+            edge at all.
     """
     edges: list[Edge] = []
     n_nodes = 0
@@ -62,17 +63,17 @@ def as_edges(graph: Any) -> tuple[list[Edge], int]:
         for u, v, data in graph.edges(data=True):
             edges.append((index[u], index[v], float((data or {}).get("weight", 1.0))))
     elif isinstance(graph, dict):
+        seen: set[tuple[int, int]] = set()
         for u, nbrs in graph.items():
             items = nbrs.items() if isinstance(nbrs, dict) else ((v, 1.0) for v in nbrs)
             for v, w in items:
-                if (int(v), int(u)) not in {(a, b) for a, b, _ in edges}:
+                if (int(v), int(u)) not in seen:
+                    seen.add((int(u), int(v)))
                     edges.append((int(u), int(v), float(w)))
             n_nodes = max(n_nodes, int(u) + 1)
-    elif isinstance(graph, np.ndarray):
-        a = np.asarray(graph, dtype=float)
-        if a.ndim != 2 or a.shape[0] != a.shape[1] or not np.allclose(a, a.T):
-            raise ValueError(f"adjacency matrix must be square and symmetric, got shape "
-                             f"{a.shape}")
+    elif (isinstance(graph, np.ndarray) and graph.ndim == 2
+          and graph.shape[0] == graph.shape[1] and np.allclose(graph, graph.T)):
+        a = np.asarray(graph, dtype=float)   # symmetric adjacency matrix
         n_nodes = a.shape[0]
         edges = [(i, j, float(a[i, j])) for i in range(n_nodes) for j in range(i + 1, n_nodes)
                  if a[i, j] != 0]

@@ -33,6 +33,7 @@ def test_graph_inputs_agree():
     assert as_edges({0: [1, 3], 1: [0, 2], 2: [1, 3], 3: [2, 0]})[0].__len__() == 4
     adj = nx.to_numpy_array(nx.cycle_graph(4))
     assert brute_force_maxcut(adj)[0] == 4.0
+    assert as_edges(np.array(ring))[0] == ref          # an (E, 2) array is an edge list
     wg = nx.Graph()
     wg.add_weighted_edges_from(WEIGHTED_K4)
     assert brute_force_maxcut(wg)[0] == brute_force_maxcut(WEIGHTED_K4)[0]
