@@ -12,6 +12,7 @@ import os as _os
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from . import gates, io  # noqa: E402
+from . import chem  # noqa: E402
 from .circuit import (  # noqa: E402
     UN,
     Circuit,
