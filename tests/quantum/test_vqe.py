@@ -92,3 +92,20 @@ def test_vqe_input_errors():
     enc = UCCSD(mol).circuit.as_encoder()
     with pytest.raises(ValueError, match="encoder"):
         VQE(QubitOperator("Z0"), enc)
+
+
+def test_example_quick_run(tmp_path):
+    """examples/quantum/vqe_h2_lih.py --quick: every point within chemical accuracy of FCI,
+    H2 at FCI to 1e-6, and the PNG written."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "quantum" / "vqe_h2_lih.py"
+    spec = importlib.util.spec_from_file_location("vqe_h2_lih", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    out = tmp_path / "curve.png"
+    res = mod.main(["--quick", "--quiet", "--out", str(out)])
+    assert out.stat().st_size > 10_000
+    assert all(abs(x["error"]) < 1e-6 for x in res["H2"])
+    assert all(abs(x["error"]) < CHEMICAL_ACCURACY for x in res["LiH"])
