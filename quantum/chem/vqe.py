@@ -5,7 +5,8 @@ The energy and its gradient come from one call of
 optimiser is either a ``scipy.optimize.minimize`` method (``"BFGS"``,
 ``"L-BFGS-B"``, ``"CG"``, ``"SLSQP"`` use the gradient; ``"COBYLA"``,
 ``"Nelder-Mead"``, ``"Powell"`` use energies only) or a core_autodiff
-``GradientTransformation`` (``core_autodiff.optim.adam(0.05)``), iterated until the
+``GradientTransformation`` (``core_autodiff.optim.adam(0.05)``) or ``Optimizer`` class
+(``core_autodiff.optim.Adam`` with ``options={"lr": 0.05}``), iterated until the
 gradient norm is below ``gtol`` or ``maxiter`` steps.
 
 Example:
@@ -63,8 +64,11 @@ class VQE:
         ansatz: a Circuit, or an object with ``.circuit`` (and optionally
             ``.initial_point``) such as :class:`UCCSD`.
         initial_point: ``(n_params,)`` start (default: the ansatz's, else zeros).
-        optimizer: scipy method name, or a core_autodiff ``GradientTransformation``.
-        tol: scipy ``tol`` (BFGS: gradient-norm tolerance ``gtol``).
+        optimizer: scipy method name, a core_autodiff ``GradientTransformation``, or a
+            core_autodiff ``Optimizer`` class (built with ``options`` as keyword arguments).
+        tol: scipy ``tol`` (BFGS, core_autodiff: gradient-norm tolerance ``gtol``).
+        options: scipy ``options``; for core_autodiff optimizers ``gtol`` and the
+            ``Optimizer`` keyword arguments.
         maxiter: iteration limit.
         verbose: print one progress line every ``print_every`` iterations.
         backend: simulator backend (``"cpu"``).
@@ -127,14 +131,18 @@ class VQE:
 
     def run(self) -> VQEResult:
         """Optimise; returns a :class:`VQEResult`."""
+        from core_autodiff.optim import Optimizer
+
         t0 = time.perf_counter()
         if isinstance(self.optimizer, str):
             res = self._run_scipy(self.optimizer)
         elif hasattr(self.optimizer, "init") and hasattr(self.optimizer, "update"):
             res = self._run_transform(self.optimizer)
+        elif isinstance(self.optimizer, type) and issubclass(self.optimizer, Optimizer):
+            res = self._run_stateful(self.optimizer)
         else:
-            raise TypeError(f"VQE optimizer must be a scipy method name or a core_autodiff "
-                            f"GradientTransformation, got {self.optimizer!r}")
+            raise TypeError(f"VQE optimizer must be a scipy method name, a core_autodiff "
+                            f"GradientTransformation or Optimizer class, got {self.optimizer!r}")
         res.wall_time = time.perf_counter() - t0
         if self.verbose:
             print(f"VQE done: E = {res.energy:.12f} after {res.n_iter} iterations, "
@@ -172,9 +180,18 @@ class VQE:
                          n_evals=state["n"], n_iter=int(getattr(out, "nit", len(history))),
                          history=history, success=bool(out.success), message=str(out.message))
 
-    def _run_transform(self, tr: Any) -> VQEResult:
+    def _run_stateful(self, cls: type) -> VQEResult:
+        from core_autodiff import Parameter
+
+        kwargs = {k: v for k, v in self.options.items() if k != "gtol"}
+        param = Parameter(self.initial_point.copy(), name="theta")
+        opt = cls([param], **kwargs)
+        return self._run_transform(
+            None, step=lambda g, x: (opt.step([g]), np.array(param.data))[1])
+
+    def _run_transform(self, tr: Any, step: Any = None) -> VQEResult:
         x = self.initial_point.copy()
-        st = tr.init([x])
+        st = tr.init([x]) if tr is not None else None
         history: list[float] = []
         best_e, best_x = np.inf, x.copy()
         gtol = self.options.get("gtol", self.tol)
@@ -189,8 +206,11 @@ class VQE:
             if gn < gtol:
                 msg, ok = f"gradient norm {gn:.2e} < {gtol:.1e}", True
                 break
-            upd, st = tr.update([g], st, [x])
-            x = x + upd[0]
+            if step is not None:
+                x = step(g, x)
+            else:
+                upd, st = tr.update([g], st, [x])
+                x = x + upd[0]
         return VQEResult(energy=float(best_e), x=best_x, params=self._named(best_x),
                          n_evals=len(history), n_iter=len(history), history=history,
                          success=ok, message=msg)

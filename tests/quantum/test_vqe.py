@@ -35,6 +35,13 @@ def test_h2_with_core_autodiff_adam_and_progress(capsys):
     assert res.history[0] > res.history[-1]
 
 
+def test_h2_with_core_autodiff_optimizer_class():
+    mol = load_molecule("H2", 0.7414)
+    res = VQE(mol.hamiltonian(), UCCSD(mol), optimizer=ad.optim.Adam, maxiter=400,
+              options={"lr": 0.05, "gtol": 1e-7}).run()
+    assert abs(res.energy - H2_FCI) < 1e-6 and res.success
+
+
 def test_vqe_gradient_matches_finite_differences():
     mol = load_molecule("H2", 1.5)
     vqe = VQE(mol.hamiltonian(), HardwareEfficientAnsatz(4, [gates.RY, gates.RZ], depth=1))
