@@ -24,7 +24,7 @@ UCCSD circuit is exp(-G): same magnitudes, opposite signs), and ``ratio`` = ours
 NUMBA_NUM_THREADS (ours) before either library loads.
 
     python benchmarks/vqe_vs_mindquantum.py [--threads 2] [--repeats 3] [--p 2]
-    [--sizes 12 16 20] [--skip-lih]
+    [--sizes 12 16 20] [--skip-lih] [--workloads vqe qaoa]
 
 About 4 minutes on 2 cores with the defaults.
 """
@@ -186,6 +186,7 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--p", type=int, default=2, help="QAOA depth")
     ap.add_argument("--sizes", type=int, nargs="*", default=[12, 16, 20])
     ap.add_argument("--skip-lih", action="store_true")
+    ap.add_argument("--workloads", nargs="*", default=["vqe", "qaoa"], choices=["vqe", "qaoa"])
     args = ap.parse_args(argv)
     _setup_threads(args.threads)
 
@@ -196,6 +197,8 @@ def main(argv: list[str]) -> None:
     from quantum.chem import load_molecule
 
     mols = [("H2", 0.7414)] + ([] if args.skip_lih else [("LiH", 1.45)])
+    mols = mols if "vqe" in args.workloads else []
+    sizes = args.sizes if "qaoa" in args.workloads else []
     for name, r in mols:
         mol = load_molecule(name, r)
         fg1, n1 = ours_vqe(mol)
@@ -205,7 +208,7 @@ def main(argv: list[str]) -> None:
         compare("vqe_uccsd", fg1, fg2, np.zeros(n1), 1e-6, 500, reps,
                 {"molecule": name, "bond_length": r, "n_qubits": mol.n_qubits,
                  "n_params": n1, "fci": mol.fci_energy})
-    for n in args.sizes:
+    for n in sizes:
         graph = nx.random_regular_graph(3, n, seed=7)
         edges = sorted(tuple(sorted(e)) for e in graph.edges())
         fg1, names1 = ours_qaoa(n, edges, args.p)
