@@ -116,3 +116,45 @@ def test_example_quick_run(tmp_path):
     assert out.stat().st_size > 10_000
     assert all(abs(x["error"]) < 1e-6 for x in res["H2"])
     assert all(abs(x["error"]) < CHEMICAL_ACCURACY for x in res["LiH"])
+
+
+def test_h2_energies_and_vqe_match_mindquantum():
+    """MindQuantum's own UCCSD recipe (generator -> JW -> TimeEvolution of the imaginary
+    part, i.e. exp(-G)) gives the same energies at -theta for one active amplitude, and its
+    BFGS VQE the same minimum."""
+    pytest.importorskip("mindquantum")
+    import scipy.optimize as so
+    from mindquantum.algorithm.nisq import Transform as MQTransform
+    from mindquantum.algorithm.nisq.chem import uccsd_singlet_generator as mq_gen
+    from mindquantum.core.circuit import Circuit as MQCircuit
+    from mindquantum.core.gates import X as MQX
+    from mindquantum.core.operators import Hamiltonian as MQHamiltonian
+    from mindquantum.core.operators import InteractionOperator as MQInteraction
+    from mindquantum.core.operators import TimeEvolution as MQTimeEvolution
+    from mindquantum.core.operators import get_fermion_operator as mq_get_fermion_operator
+    from mindquantum.simulator import Simulator as MQSimulator
+
+    mol = load_molecule("H2", 0.7414)
+    io = mol.get_molecular_hamiltonian()
+    mq_ham = MQTransform(mq_get_fermion_operator(MQInteraction(
+        io.constant, io.one_body_tensor, io.two_body_tensor))).jordan_wigner()
+    mq_circ = MQCircuit([MQX.on(0), MQX.on(1)]) + MQTimeEvolution(
+        MQTransform(mq_gen(4, 2)).jordan_wigner().imag, 1.0).circuit
+    mq_ops = MQSimulator("mqvector", 4).get_expectation_with_grad(
+        MQHamiltonian(mq_ham.real), mq_circ)
+    names = list(mq_circ.params_name)
+    vqe = VQE(mol.hamiltonian(), UCCSD(mol))
+    for name in names:
+        for theta in (0.3, -0.7):
+            x_mq = np.array([theta if n == name else 0.0 for n in names])
+            x_ours = np.array([-theta if n == name else 0.0 for n in vqe.params_name])
+            e_mq = mq_ops(x_mq)[0][0, 0].real
+            assert abs(vqe.energy_and_grad(x_ours)[0] - e_mq) < 1e-12
+
+    def fg(x):
+        f, g = mq_ops(x)
+        return f[0, 0].real, g[0, 0].real
+
+    e_mq = so.minimize(fg, np.zeros(len(names)), jac=True, method="BFGS",
+                       options={"gtol": 1e-8}).fun
+    assert abs(vqe.run().energy - e_mq) < 1e-10
