@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.optimize as so
 
 from ..circuit import Circuit
 from ..operators import Hamiltonian, QubitOperator
@@ -150,6 +149,8 @@ class VQE:
         return res
 
     def _run_scipy(self, method: str) -> VQEResult:
+        import scipy.optimize as so
+
         state = {"n": 0, "e": np.inf, "x": self.initial_point.copy(), "g": None}
         history: list[float] = []
 
