@@ -176,7 +176,7 @@ def from_pyscf(atoms: Any, basis: str = "sto-3g", charge: int = 0, multiplicity:
     """
     try:
         import pyscf  # noqa: F401
-    except ImportError as err:  # pragma: no cover - pyscf is present in CI
+    except ImportError as err:
         raise ImportError("quantum.chem.from_pyscf needs PySCF: pip install pyscf "
                           "(or use the shipped molecules with load_molecule)") from err
     from .generate_data import run_pyscf

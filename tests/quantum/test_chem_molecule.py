@@ -162,3 +162,11 @@ def test_from_pyscf_matches_shipped_and_interaction_operator():
     with pytest.raises(ValueError, match="two_body_tensor"):
         InteractionOperator(0.0, np.zeros((2, 2)), np.zeros((3, 3, 3, 3)))
     assert jordan_wigner(ref.get_molecular_hamiltonian()) == ref.hamiltonian()
+
+
+def test_from_pyscf_without_pyscf_says_how_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyscf", None)
+    with pytest.raises(ImportError, match="pip install pyscf"):
+        quantum.chem.from_pyscf([("H", (0, 0, 0)), ("H", (0, 0, 0.74))])

@@ -177,3 +177,13 @@ def test_against_mindquantum_transforms():
             np.testing.assert_allclose(a, b, atol=1e-12, err_msg=f"{name} of {s}")
         np.testing.assert_allclose(normal_ordered(ours).matrix(n).toarray(),
                                    mo.normal_ordered(theirs).matrix(n).toarray(), atol=1e-12)
+
+
+def test_parameterized_coefficients_transform_then_substitute():
+    op = FermionOperator("2^ 0", "t") - FermionOperator("0^ 2", "t") + FermionOperator(
+        "1^ 1", {"u": 2.0})
+    vals = {"t": 0.3, "u": -0.7}
+    for t in (jordan_wigner, parity, bravyi_kitaev):
+        assert t(op, 3).subs(vals) == t(op.subs(vals), 3)
+    assert normal_ordered(op + op.hermitian()).subs(vals) == normal_ordered(
+        op.subs(vals) + op.subs(vals).hermitian())
