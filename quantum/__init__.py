@@ -11,8 +11,8 @@ import os as _os
 # passively unless the user chose otherwise; must be set before numba starts threads.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from . import chem as chem  # noqa: E402
 from . import gates, io  # noqa: E402
-from . import chem  # noqa: E402
 from .circuit import (  # noqa: E402
     UN,
     Circuit,
