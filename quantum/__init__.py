@@ -13,7 +13,7 @@ import os as _os
 # passively unless the user chose otherwise; must be set before numba starts threads.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from . import encoders, gates, io, library, qaoa  # noqa: E402
+from . import chem, encoders, gates, io, library, qaoa  # noqa: E402
 from .circuit import (  # noqa: E402
     UN,
     Circuit,
@@ -35,7 +35,7 @@ from .simulator import Simulator  # noqa: E402
 __all__ = [
     "gates", "io", "Circuit", "ParameterResolver", "QubitOperator", "Hamiltonian", "Simulator",
     "UN", "add_prefix", "add_suffix", "apply", "change_param_name", "controlled", "dagger",
-    "encoders", "library", "qaoa", "QuantumLayer", "ProbabilityLayer", "FidelityLayer",
+    "chem", "encoders", "library", "qaoa", "QuantumLayer", "ProbabilityLayer", "FidelityLayer",
     "IQPEncoding", "amplitude_encoder", "angle_encoder", "qft", "grover_oracle",
     "grover_diffusion", "grover_search", "MaxCutAnsatz", "solve_maxcut",
 ]
