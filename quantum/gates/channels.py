@@ -139,16 +139,32 @@ class BitPhaseFlipChannel(_OnePauli):
 
 
 class DepolarizingChannel(NoiseChannel):
-    """rho -> (1-p) rho + p I / 2**n on ``n_qubits`` qubits (MindQuantum's definition)."""
+    """rho -> (1-p) rho + p I / 2**n on ``n_qubits`` qubits (MindQuantum's definition).
+
+    As in MindQuantum, ``1 < p <= 4**n / (4**n - 1)`` is accepted too (no longer a
+    depolarizing channel; at the upper end the uniform Pauli error channel). The
+    density backend applies it without building the ``4**n`` Kraus operators.
+    """
 
     def __init__(self, p: float, n_qubits: int = 1) -> None:
         if int(n_qubits) < 1:
             raise ValueError(f"DepolarizingChannel: n_qubits must be >= 1, got {n_qubits}")
         super().__init__("DC", int(n_qubits))
-        self.p = _prob("DepolarizingChannel", "p", p)
+        try:
+            p = float(p)
+        except (TypeError, ValueError):
+            raise TypeError(f"DepolarizingChannel: p must be a number, got {p!r}") from None
+        top = 4.0**self.n_qubits / (4.0**self.n_qubits - 1)
+        if not 0.0 <= p <= top + 1e-12:
+            raise ValueError(f"DepolarizingChannel: p must lie in [0, 4**n/(4**n-1) = {top:.6g}]"
+                             f" for n = {self.n_qubits} qubit(s), got {p}")
+        self.p = p
 
     def kraus_operators(self) -> list[np.ndarray]:
         n = self.n_qubits
+        if n > 6:
+            raise ValueError(f"DepolarizingChannel on {n} qubits: its 4**{n} Kraus operators "
+                             "are too many to build (the density backend does not need them)")
         w = self.p / 4**n
         ops = []
         for letters in itertools.product("IXYZ", repeat=n):
