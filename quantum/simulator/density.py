@@ -263,11 +263,28 @@ class DensityMatrixSimulator(Simulator):
             probs = np.clip(dk.diag_real(sim._rho.reshape(-1), self.n_qubits), 0.0, None)
             idx = sample_indices(probs, int(shots), rng)
             return MeasureResult(keys, np.stack([(idx >> q) & 1 for q in qubits], axis=1))
+        # mid-circuit measurements: compile the stretches between them once, run shot by shot
+        steps, seg = [], []
+        for g in gates + [None]:
+            if g is None or is_measure(g):
+                steps.append(DensityProgram.build(seg, self.n_qubits,
+                                                  pr=pr if pr is not None else {}))
+                seg = []
+                if g is not None:
+                    steps.append(g)
+            else:
+                seg.append(g)
         rows = []
         for _ in range(int(shots)):
             sim = self.copy()
             sim._rng = rng
-            rows.append(sim.apply_circuit(gates, pr).samples[0])
+            bits = []
+            for st in steps:
+                if isinstance(st, DensityProgram):
+                    sim._rho = st.run(sim._rho.reshape(-1), st.mats).reshape(sim._rho.shape)
+                else:
+                    bits.append(sim._measure_gate(st))
+            rows.append(bits)
         return MeasureResult(keys, np.array(rows))
 
     # ------------------------------------------------------------------ expectations
