@@ -173,8 +173,8 @@ class DensityMatrixSimulator(Simulator):
 
     # ------------------------------------------------------------------ evolution
     def _run(self, circuit, pr) -> None:
-        prog = DensityProgram.build(circuit, self.n_qubits, pr=pr if pr is not None else {})
-        v = prog.run(self._rho.reshape(-1), prog.mats)
+        prog = DensityProgram.cached(circuit, self.n_qubits)
+        v = prog.run_values(self._rho.reshape(-1), pr)
         self._rho = v.reshape(self._rho.shape)
 
     def apply_gate(self, gate, pr=None, diff: bool = False) -> int | None:
@@ -267,8 +267,8 @@ class DensityMatrixSimulator(Simulator):
         steps, seg = [], []
         for g in gates + [None]:
             if g is None or is_measure(g):
-                steps.append(DensityProgram.build(seg, self.n_qubits,
-                                                  pr=pr if pr is not None else {}))
+                prog = DensityProgram.build(seg, self.n_qubits)
+                steps.append((prog, prog.matrices(prog.theta(prog.values_from(pr)))))
                 seg = []
                 if g is not None:
                     steps.append(g)
@@ -280,8 +280,9 @@ class DensityMatrixSimulator(Simulator):
             sim._rng = rng
             bits = []
             for st in steps:
-                if isinstance(st, DensityProgram):
-                    sim._rho = st.run(sim._rho.reshape(-1), st.mats).reshape(sim._rho.shape)
+                if isinstance(st, tuple):
+                    v = st[0].run(sim._rho.reshape(-1), st[1])
+                    sim._rho = v.reshape(sim._rho.shape)
                 else:
                     bits.append(sim._measure_gate(st))
             rows.append(bits)

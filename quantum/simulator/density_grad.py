@@ -116,8 +116,8 @@ def value_and_grad(prog: DensityProgram, obs: list[np.ndarray], values: np.ndarr
         rho0: flattened initial density matrix ``(4**n,)`` (not modified).
         with_grad: ``False`` skips the reverse sweep (``g`` is zero).
     """
-    const, coeff = prog.const_coeff
-    theta = const + coeff @ values if len(const) else np.zeros(0)
+    const, coeff = prog.const, prog.coeff
+    theta = prog.theta(values)
     mats = prog.matrices(theta)
     n_h, n_p = len(obs), coeff.shape[1]
     params = [i for i, it in enumerate(prog.items)
@@ -141,9 +141,10 @@ def value_and_grad(prog: DensityProgram, obs: list[np.ndarray], values: np.ndarr
             os_ = [item.apply(o, adjoint=True) for o in os_]
             rho = ck.before(ch_ord[i])
             continue
-        item.apply(rho, mats[i], adjoint=True)
+        inv = item.operands(mats[i], adjoint=True)
+        item.run(rho, inv)
         for o in os_:
-            item.apply(o, mats[i], adjoint=True)
+            item.run(o, inv)
         if item.op.param is None:
             continue
         for s, dmat in zip(item.op.param.slots, _slot_derivs(item, mats[i], theta), strict=True):

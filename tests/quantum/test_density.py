@@ -100,6 +100,22 @@ def test_channel_equals_dense_kraus_sum(ch, obj):
     np.testing.assert_allclose(sim.get_qs(), kraus_dense(ch, obj, n, rho), atol=1e-12)
 
 
+def test_consecutive_channels_fused_equal_dense_sequence():
+    n = 3
+    seq = [(gates.BitFlipChannel(0.1), [1]), (gates.AmplitudeDampingChannel(0.3), [1]),
+           (gates.DepolarizingChannel(0.2), [1]), (gates.PhaseDampingChannel(0.4), [1]),
+           (gates.DepolarizingChannel(0.1, 2), [0, 2]), (gates.KrausChannel("k2", _kraus(2, 5)),
+                                                        [0, 2]),
+           (gates.DepolarizingChannel(0.3, 2), [2, 0]), (gates.PauliChannel(0.1, 0.2, 0.05), [2])]
+    rho = random_rho(n, seed=9)
+    sim = Simulator("density", n)
+    sim.set_qs(rho)
+    sim.apply_circuit(Circuit([ch.on(obj) for ch, obj in seq]))
+    for ch, obj in seq:
+        rho = kraus_dense(ch, obj, n, rho)
+    np.testing.assert_allclose(sim.get_qs(), rho, atol=1e-12)
+
+
 def test_depolarizing_on_each_qubit_of_ten():
     n = 10
     rng = np.random.default_rng(3)
