@@ -35,6 +35,8 @@ from .simulator import Simulator
 
 #: backend names that select this simulator in ``Simulator(...)``
 DENSITY_NAMES = ("density", "mqmatrix")
+#: ``set_qs`` checks all eigenvalues of a density matrix up to this dimension (8 qubits)
+PSD_CHECK_MAX_DIM = 256
 
 
 class DensityMatrixSimulator(Simulator):
@@ -94,8 +96,9 @@ class DensityMatrixSimulator(Simulator):
         Both are normalised (vector norm, matrix trace).
 
         Raises:
-            ValueError: wrong shape, zero norm/trace, a non-Hermitian matrix or one with a
-                negative eigenvalue (below -1e-8).
+            ValueError: wrong shape, zero norm/trace, a non-Hermitian matrix, a negative
+                diagonal entry, or (up to ``PSD_CHECK_MAX_DIM``, where the ``O(d**3)``
+                eigenvalue check is affordable) a negative eigenvalue (below -1e-8).
         """
         a = np.asarray(quantum_state, dtype=np.complex128)
         dim = 1 << self.n_qubits
@@ -120,10 +123,12 @@ class DensityMatrixSimulator(Simulator):
         tr = np.trace(a).real
         if not np.isfinite(tr) or tr <= 0:
             raise ValueError(f"set_qs: density matrix has trace {tr}; expected a positive trace.")
-        lo = float(np.linalg.eigvalsh(a).min()) / tr
+        lo = float(np.min(np.diag(a).real)) / tr
+        if lo >= -1e-8 and dim <= PSD_CHECK_MAX_DIM:
+            lo = float(np.linalg.eigvalsh(a).min()) / tr
         if lo < -1e-8:
             raise ValueError(f"set_qs: density matrix is not positive semidefinite (eigenvalue "
-                             f"{lo:.3e} after normalising the trace).")
+                             f"or diagonal entry {lo:.3e} after normalising the trace).")
         self._rho = np.ascontiguousarray(a / tr)
 
     def copy(self) -> DensityMatrixSimulator:

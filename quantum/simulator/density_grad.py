@@ -7,7 +7,9 @@
 
 * over a gate: ``rho_{k-1} = G^dagger rho_k G`` and ``O_{k-1} = G^dagger O_k G``,
   and ``dF/dtheta = 2 Re Tr(O_{k-1} (G^dagger dG) rho_{k-1})`` (one fused
-  contraction, :func:`~quantum.kernels.density_kernels.trace_dense`);
+  contraction, :func:`~quantum.kernels.density_kernels.trace_dense`; for one-qubit
+  gates without controls and one Hamiltonian, the two un-applies and the contraction
+  are one pass, :func:`~quantum.kernels.density_kernels.adjoint_step1`);
 * over a channel: ``O_{k-1} = sum_i K_i^dagger O_k K_i``; ``rho_{k-1}`` (a
   channel cannot be undone) comes from a checkpoint taken in the forward pass.
 
@@ -141,6 +143,12 @@ def value_and_grad(prog: DensityProgram, obs: list[np.ndarray], values: np.ndarr
             os_ = [item.apply(o, adjoint=True) for o in os_]
             rho = ck.before(ch_ord[i])
             continue
+        if item.op.param is not None and len(os_) == 1 and len(item.op.param.slots) == 1:
+            dmat = _slot_derivs(item, mats[i], theta)[0]
+            r = item.adjoint_step(rho, os_[0], mats[i], dmat)
+            if r is not None:
+                g[0, item.op.param.slots[0]] += 2.0 * r.real
+                continue
         inv = item.operands(mats[i], adjoint=True)
         item.run(rho, inv)
         for o in os_:

@@ -225,6 +225,22 @@ class GateOnRho:
         dk.apply_dense(v, self.tq_row, self.sp_row, self.cm_row, prep[0], nth)
         dk.apply_dense(v, self.tq_col, self.sp_col, self.cm_col, prep[1], nth)
 
+    def adjoint_step(self, rho: np.ndarray, o: np.ndarray, mat: np.ndarray,
+                     dmat: np.ndarray) -> complex | None:
+        """Fused reverse step (uncontrolled one-qubit gate): un-apply ``U`` from ``rho`` and
+        ``o`` and return ``Tr(O^dagger D rho)`` after; ``None`` when there is no fused form."""
+        if not self.single_pass or self.k != 1:
+            return None
+        if self.diag:
+            dc = np.conj(mat)
+            return complex(dk.adjoint_step1_diag(
+                rho, o, int(self.tq_col[0]), int(self.tq_row[0]), self.sp_both,
+                _c128(kron(dc, mat)), _c128(np.diag(dmat)), _nth()))
+        ud = mat.conj().T
+        return complex(dk.adjoint_step1(rho, o, int(self.tq_col[0]), int(self.tq_row[0]),
+                                        self.sp_both, _c128(kron(ud, ud.conj())), _c128(dmat),
+                                        _nth()))
+
     def trace_rows(self, o: np.ndarray, v: np.ndarray, m: np.ndarray) -> complex:
         """``Tr(O^dagger P_c M_rows rho)``: ``M`` (dense local matrix) on the row bits."""
         return complex(dk.trace_dense(o, v, self.tq_row, self.sp_row, self.cm_row, _c128(m),

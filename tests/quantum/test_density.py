@@ -134,6 +134,29 @@ def test_depolarizing_on_each_qubit_of_ten():
     assert abs(np.trace(sim.get_qs()) - 1) < 1e-12
 
 
+@pytest.mark.parametrize("k", [1, 2, 5, 10])
+def test_wide_depolarizing_channel(k):
+    """DepolarizingChannel(p, k) on k of 10 qubits: (1-p) rho + p I/2**k (x) Tr_targets rho,
+    without its 4**k Kraus operators (MindQuantum 0.12 hangs on this channel)."""
+    n, p = 10, 0.3
+    targets = [int(q) for q in np.random.default_rng(k).permutation(n)[:k]]
+    sim = Simulator("density", n)
+    rho0 = random_rho(n, seed=k, rank=2)
+    sim.set_qs(rho0)
+    sim.apply_gate(gates.DepolarizingChannel(p, k).on(targets))
+    rest = [q for q in range(n) if q not in targets]
+    # I/2**k on the targets (x) the state of the other qubits, built with numpy alone
+    t = rho0.reshape((2,) * (2 * n))  # axis a: row qubit n-1-a; n+a: column qubit n-1-a
+    red = np.einsum(t, list(range(n)) + [n + a if (n - 1 - a) in rest else a for a in range(n)])
+    eye = np.eye(2**k).reshape((2,) * (2 * k)) / 2**k  # axes: targets[k-1..0] rows, columns
+    want = np.einsum(eye, [n - 1 - q for q in reversed(targets)]
+                     + [2 * n - 1 - q for q in reversed(targets)],
+                     red, [n - 1 - q for q in reversed(rest)]
+                     + [2 * n - 1 - q for q in reversed(rest)], list(range(2 * n)))
+    want = want.reshape(2**n, 2**n)
+    np.testing.assert_allclose(sim.get_qs(), (1 - p) * rho0 + p * want, atol=1e-13)
+
+
 def _expect(circ, op, pr, n=1):
     sim = Simulator("density", n)
     return sim.get_expectation(Hamiltonian(QubitOperator(op)), circ, pr=pr).real

@@ -53,22 +53,25 @@ def fd_grad(circ, ham, names, values, n, h=1e-5):
     return f(values), g
 
 
-@pytest.mark.parametrize("seed", range(2))
-def test_encoder_ansatz_batched_multi_ham_vs_finite_differences(seed):
+@pytest.mark.parametrize("seed,n_hams", [(0, 3), (1, 3), (2, 1)])
+def test_encoder_ansatz_batched_multi_ham_vs_finite_differences(seed, n_hams):
+    """Three Hamiltonians: the generic sweep; one: the fused one-qubit reverse steps."""
     n = 3
+    hams = HAMS[:n_hams]
     circ = noisy_circuit(n, seed)
     assert circ.encoder_params_name and circ.ansatz_params_name
     n_enc, n_ans = len(circ.encoder_params_name), len(circ.ansatz_params_name)
     rng = np.random.default_rng(seed)
     enc = rng.normal(size=(3, n_enc))
     ans = rng.normal(size=n_ans)
-    ops = Simulator("density", n).get_expectation_with_grad(HAMS, circ)
+    ops = Simulator("density", n).get_expectation_with_grad(hams, circ)
     f, ge, ga = ops(enc, ans)
-    assert f.shape == (3, 3) and ge.shape == (3, 3, n_enc) and ga.shape == (3, 3, n_ans)
+    assert f.shape == (3, n_hams) and ge.shape == (3, n_hams, n_enc)
+    assert ga.shape == (3, n_hams, n_ans)
     names = circ.encoder_params_name + circ.ansatz_params_name
     for b in range(3):
         vals = np.concatenate([enc[b], ans])
-        for h, ham in enumerate(HAMS):
+        for h, ham in enumerate(hams):
             f_fd, g_fd = fd_grad(circ, ham, names, vals, n)
             assert abs(f[b, h].real - f_fd) < 1e-12
             np.testing.assert_allclose(ge[b, h].real, g_fd[:n_enc], atol=1e-8)
