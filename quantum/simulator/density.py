@@ -51,6 +51,7 @@ class DensityMatrixSimulator(Simulator):
 
     Raises:
         ValueError: bad ``n_qubits`` or dtype.
+        MemoryError: the density matrix does not fit (the message gives its size).
     """
 
     def __init__(self, backend: str = "density", n_qubits: int = 1, seed: int | None = None,
@@ -65,7 +66,11 @@ class DensityMatrixSimulator(Simulator):
         self.seed = seed
         self._rng = np.random.default_rng(seed)
         dim = 1 << self.n_qubits
-        self._rho = np.zeros((dim, dim), dtype=np.complex128)
+        try:
+            self._rho = np.zeros((dim, dim), dtype=np.complex128)
+        except MemoryError:
+            raise MemoryError(f"density backend: a density matrix of {self.n_qubits} qubits "
+                              f"needs {16 * dim * dim / 2**30:.3g} GiB.") from None
         self._rho[0, 0] = 1.0
 
     # ------------------------------------------------------------------ state

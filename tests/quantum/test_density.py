@@ -86,6 +86,7 @@ CHANNELS = [
     (gates.AmplitudeDampingChannel(0.25), [1]), (gates.PhaseDampingChannel(0.35), [0]),
     (gates.KrausChannel("k1", _kraus(1, 1)), [2]),
     (gates.KrausChannel("k2", _kraus(2, 2)), [2, 1]),
+    (gates.KrausChannel("k3", _kraus(3, 3)), [1, 3, 2]),  # widest superoperator
     (gates.KrausChannel("k4", _kraus(4, 4)), [3, 1, 0, 2]),  # term-by-term path
 ]
 
