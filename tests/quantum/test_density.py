@@ -84,6 +84,7 @@ CHANNELS = [
                                                        [2, 0, 3, 1]),
     (gates.DepolarizingChannel(16 / 15, 2), [0, 2]),
     (gates.AmplitudeDampingChannel(0.25), [1]), (gates.PhaseDampingChannel(0.35), [0]),
+    (gates.ThermalRelaxationChannel(100.0, 80.0, 10.0), [2]),
     (gates.KrausChannel("k1", _kraus(1, 1)), [2]),
     (gates.KrausChannel("k2", _kraus(2, 2)), [2, 1]),
     (gates.KrausChannel("k3", _kraus(3, 3)), [1, 3, 2]),  # widest superoperator
@@ -156,6 +157,21 @@ def test_wide_depolarizing_channel(k):
                      + [2 * n - 1 - q for q in reversed(rest)], list(range(2 * n)))
     want = want.reshape(2**n, 2**n)
     np.testing.assert_allclose(sim.get_qs(), (1 - p) * rho0 + p * want, atol=1e-13)
+
+
+def test_thermal_relaxation_analytic():
+    t1, t2, tg = 50.0, 70.0, 8.0
+    rho = random_rho(1, seed=4)
+    sim = Simulator("density", 1)
+    sim.set_qs(rho)
+    sim.apply_gate(gates.ThermalRelaxationChannel(t1, t2, tg).on(0))
+    out = sim.get_qs()
+    assert abs(out[1, 1] - np.exp(-tg / t1) * rho[1, 1]) < 1e-14
+    assert abs(out[0, 1] - np.exp(-tg / t2) * rho[0, 1]) < 1e-14
+    with pytest.raises(ValueError, match="t2 = 120.*2 t1"):
+        gates.ThermalRelaxationChannel(50.0, 120.0, 1.0)
+    with pytest.raises(ValueError, match="t1 > 0"):
+        gates.ThermalRelaxationChannel(0.0, 1.0, 1.0)
 
 
 def _expect(circ, op, pr, n=1):

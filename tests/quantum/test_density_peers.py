@@ -60,6 +60,23 @@ def test_against_mindquantum_mqmatrix():
     np.testing.assert_allclose(g, mg, atol=1e-12)
 
 
+def test_thermal_relaxation_kraus_against_mindquantum():
+    """MindQuantum 0.12's mqmatrix also hangs applying ThermalRelaxationChannel, so the
+    comparison is with the action of its Kraus operators (``.matrix()``, pure Python)."""
+    pytest.importorskip("mindquantum")
+    from mindquantum.core.gates import ThermalRelaxationChannel as MQT
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(2, 2)) + 1j * rng.normal(size=(2, 2))
+    rho = a @ a.conj().T / np.trace(a @ a.conj().T)
+    for t1, t2, tg in [(100.0, 80.0, 10.0), (30.0, 55.0, 5.0), (20.0, 5.0, 3.0)]:
+        want = sum(k @ rho @ k.conj().T for k in MQT(t1, t2, tg).matrix())
+        sim = Simulator("density", 1)
+        sim.set_qs(rho)
+        sim.apply_gate(gates.ThermalRelaxationChannel(t1, t2, tg).on(0))
+        np.testing.assert_allclose(sim.get_qs(), want, atol=1e-13)
+
+
 def test_depolarizing_against_qiskit_aer():
     pytest.importorskip("qiskit_aer")
     from qiskit import QuantumCircuit
