@@ -36,7 +36,8 @@ class Simulator:
         backend: "cpu" (alias "mqvector") or "gpu" (aliases "mqvector_gpu", "cuda"), or a
             backend object such as ``CudaBackend(dtype, xp=numpy)`` (pluggable array module).
             "density" (alias "mqmatrix") returns a
-            :class:`~quantum.simulator.density.DensityMatrixSimulator` (noise channels).
+            :class:`~quantum.simulator.density.DensityMatrixSimulator` (noise channels; the
+            state-vector backends raise ValueError on a channel instead of sampling one).
         n_qubits: register width.
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
