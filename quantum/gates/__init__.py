@@ -16,6 +16,7 @@ from .channels import (
     PauliChannel,
     PhaseDampingChannel,
     PhaseFlipChannel,
+    ThermalRelaxationChannel,
 )
 from .custom import ParameterizedMatrixGate, UnivMathGate, gene_univ_parameterized_gate
 from .fixed import (
@@ -83,4 +84,5 @@ __all__ = [
     "MeasureGate", "Measure", "BarrierGate", "BARRIER",
     "NoiseChannel", "PauliChannel", "BitFlipChannel", "PhaseFlipChannel", "BitPhaseFlipChannel",
     "DepolarizingChannel", "AmplitudeDampingChannel", "PhaseDampingChannel", "KrausChannel",
+    "ThermalRelaxationChannel",
 ]

@@ -11,6 +11,8 @@ with ``sum_i K_i^dagger K_i = I``; the channel maps
   sqrt(1 - p + p/4**n) I and sqrt(p/4**n) P for the other Pauli strings P;
 - ``PauliChannel(px, py, pz)``;
 - ``AmplitudeDampingChannel(gamma)``, ``PhaseDampingChannel(gamma)``;
+- ``ThermalRelaxationChannel(t1, t2, gate_time)``: amplitude damping and dephasing
+  over a gate time (``rho_11 -> e^{-t/T1} rho_11``, ``rho_01 -> e^{-t/T2} rho_01``);
 - ``KrausChannel(name, kraus_ops)``: user Kraus operators (checked complete).
 
 Channels have no ``matrix`` and cannot be controlled; simulators recognise
@@ -31,6 +33,7 @@ from .parametric import pauli_string_matrix
 __all__ = [
     "NoiseChannel", "PauliChannel", "BitFlipChannel", "PhaseFlipChannel", "BitPhaseFlipChannel",
     "DepolarizingChannel", "AmplitudeDampingChannel", "PhaseDampingChannel", "KrausChannel",
+    "ThermalRelaxationChannel",
 ]
 
 
@@ -139,16 +142,32 @@ class BitPhaseFlipChannel(_OnePauli):
 
 
 class DepolarizingChannel(NoiseChannel):
-    """rho -> (1-p) rho + p I / 2**n on ``n_qubits`` qubits (MindQuantum's definition)."""
+    """rho -> (1-p) rho + p I / 2**n on ``n_qubits`` qubits (MindQuantum's definition).
+
+    As in MindQuantum, ``1 < p <= 4**n / (4**n - 1)`` is accepted too (no longer a
+    depolarizing channel; at the upper end the uniform Pauli error channel). The
+    density backend applies it without building the ``4**n`` Kraus operators.
+    """
 
     def __init__(self, p: float, n_qubits: int = 1) -> None:
         if int(n_qubits) < 1:
             raise ValueError(f"DepolarizingChannel: n_qubits must be >= 1, got {n_qubits}")
         super().__init__("DC", int(n_qubits))
-        self.p = _prob("DepolarizingChannel", "p", p)
+        try:
+            p = float(p)
+        except (TypeError, ValueError):
+            raise TypeError(f"DepolarizingChannel: p must be a number, got {p!r}") from None
+        top = 4.0**self.n_qubits / (4.0**self.n_qubits - 1)
+        if not 0.0 <= p <= top + 1e-12:
+            raise ValueError(f"DepolarizingChannel: p must lie in [0, 4**n/(4**n-1) = {top:.6g}]"
+                             f" for n = {self.n_qubits} qubit(s), got {p}")
+        self.p = p
 
     def kraus_operators(self) -> list[np.ndarray]:
         n = self.n_qubits
+        if n > 6:
+            raise ValueError(f"DepolarizingChannel on {n} qubits: its 4**{n} Kraus operators "
+                             "are too many to build (the density backend does not need them)")
         w = self.p / 4**n
         ops = []
         for letters in itertools.product("IXYZ", repeat=n):
@@ -195,6 +214,51 @@ class PhaseDampingChannel(NoiseChannel):
 
     def label(self) -> str:
         return f"PDC({self.gamma:.4g})"
+
+
+class ThermalRelaxationChannel(NoiseChannel):
+    """Thermal relaxation over ``gate_time``: ``rho_11 -> e^{-tg/T1} rho_11`` (the rest to
+    ``|0>``) and ``rho_01 -> e^{-tg/T2} rho_01`` (MindQuantum's ``ThermalRelaxationChannel``).
+
+    Kraus operators from the eigen-decomposition of the Choi matrix. Completely positive
+    only for ``T2 <= 2 T1``.
+
+    Raises:
+        ValueError: non-positive times or ``t2 > 2 t1`` (values named).
+    """
+
+    def __init__(self, t1: float, t2: float, gate_time: float) -> None:
+        super().__init__("TRC", 1)
+        vals = {}
+        for what, v in (("t1", t1), ("t2", t2), ("gate_time", gate_time)):
+            try:
+                vals[what] = float(v)
+            except (TypeError, ValueError):
+                raise TypeError(f"ThermalRelaxationChannel: {what} must be a number, "
+                                f"got {v!r}") from None
+        if vals["t1"] <= 0 or vals["t2"] <= 0 or vals["gate_time"] < 0:
+            raise ValueError(f"ThermalRelaxationChannel: need t1 > 0, t2 > 0, gate_time >= 0, "
+                             f"got t1={t1}, t2={t2}, gate_time={gate_time}")
+        if vals["t2"] > 2 * vals["t1"] * (1 + 1e-12):
+            raise ValueError(f"ThermalRelaxationChannel: t2 = {t2} > 2 t1 = {2 * vals['t1']} "
+                             "is not a physical (completely positive) channel")
+        self.t1, self.t2, self.gate_time = vals["t1"], vals["t2"], vals["gate_time"]
+
+    def kraus_operators(self) -> list[np.ndarray]:
+        e1 = np.exp(-self.gate_time / self.t1)
+        e2 = np.exp(-self.gate_time / self.t2)
+        # Choi matrix C[(i, a), (j, b)] = E(|i><j|)[a, b]
+        c = np.zeros((2, 2, 2, 2), dtype=np.complex128)
+        c[0, 0, 0, 0] = 1.0
+        c[1, 0, 1, 0] = 1.0 - e1
+        c[1, 1, 1, 1] = e1
+        c[0, 0, 1, 1] = c[1, 1, 0, 0] = e2
+        w, v = np.linalg.eigh(c.reshape(4, 4))
+        return [np.sqrt(lam) * v[:, k].reshape(2, 2).T.astype(np.complex128)
+                for k, lam in enumerate(w) if lam > 1e-15]
+
+    def label(self) -> str:
+        return f"TRC(t1={self.t1:.6g}, t2={self.t2:.6g}, tg={self.gate_time:.6g})"
 
 
 class KrausChannel(NoiseChannel):

@@ -35,6 +35,9 @@ class Simulator:
     Args:
         backend: "cpu" (alias "mqvector") or "gpu" (aliases "mqvector_gpu", "cuda"), or a
             backend object such as ``CudaBackend(dtype, xp=numpy)`` (pluggable array module).
+            "density" (alias "mqmatrix") returns a
+            :class:`~quantum.simulator.density.DensityMatrixSimulator` (noise channels; the
+            state-vector backends raise ValueError on a channel instead of sampling one).
         n_qubits: register width.
         seed: seed of the sampling random generator.
         dtype: ``np.complex128`` or ``np.complex64``.
@@ -49,6 +52,15 @@ class Simulator:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
         RuntimeError: "gpu" without cupy or a CUDA device.
     """
+
+    def __new__(cls, backend: str = "cpu", *args, **kwargs):
+        # "density" / "mqmatrix": the density-matrix backend (quantum.simulator.density)
+        if cls is Simulator and isinstance(backend, str) and backend.lower() in (
+                "density", "mqmatrix"):
+            from .density import DensityMatrixSimulator
+
+            return super().__new__(DensityMatrixSimulator)
+        return super().__new__(cls)
 
     def __init__(self, backend: str, n_qubits: int, seed: int | None = None,
                  dtype=np.complex128, fusion: bool = True,
