@@ -24,6 +24,8 @@ import numpy as np
 
 from . import blocking
 from .blocking import BLOCK_QUBITS, BlockRun, plan_blocks
+from .flat import MAX_QUBITS as FLAT_MAX_QUBITS
+from .flat import FlatHams, FlatProgram
 from .fusion import group_ops
 from .ops import Op
 from .pauli import PauliSum
@@ -140,6 +142,25 @@ def _one_step(backend, psi, lam, item, g):
     backend.apply(lam, op, adj=True)
 
 
+def _flat_for(backend, prog: Program, hams: list[PauliSum], psi0):
+    """``(FlatProgram, FlatHams)`` for the one-call path, or ``None`` where it does not apply
+    (not the CPU backend, not complex128, too many qubits, an op or Hamiltonian it cannot
+    encode). Both encodings are cached on ``prog``."""
+    if getattr(backend, "name", "") != "cpu" or psi0.dtype != np.complex128:
+        return None
+    n_qubits = psi0.shape[0].bit_length() - 1
+    if n_qubits >= FLAT_MAX_QUBITS and _blockable(backend, n_qubits):
+        return None
+    if prog._flat is None:
+        prog._flat = FlatProgram.build(prog.ops) or False
+    if prog._flat is False or not FlatHams.supports(hams):
+        return None
+    key = tuple(map(id, hams))
+    if prog._flat_hams is None or prog._flat_hams[0] != key:
+        prog._flat_hams = (key, FlatHams(hams), list(hams))
+    return prog._flat, prog._flat_hams[1]
+
+
 def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.ndarray,
                    psi0, left: Program | None = None, phi0=None):
     """``f[H]`` and ``g[H, n_params]`` (complex) for one set of parameter values.
@@ -155,6 +176,11 @@ def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.nda
     """
     n_p = len(right.slots.names)
     th_r = right.theta(values)
+    flat = _flat_for(backend, right, hams, psi0) if left is None else None
+    if flat is not None:
+        prog, fh = flat
+        f, gs = prog.value_grad(psi0, th_r, len(right.const), fh)
+        return f, 2.0 * gs.real @ right.coeff
     psi, mats_r = forward(backend, right, th_r, psi0)
     n_amp = psi.shape[0]
     chunk = max(1, LAM_BYTES // (n_amp * psi.itemsize))
