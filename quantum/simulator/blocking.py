@@ -17,8 +17,9 @@ import numpy as np
 from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
 from ..kernels.cpu_gates import PAR_THRESHOLD
+from ..kernels.cpu_soa import run_blocked_soa
 from .fusion import group_ops
-from .ops import DENSE, PERM, XSWAP, Op
+from .ops import DENSE, DIAG, PERM, XSWAP, Op
 
 #: default inner-qubit count of a chunk (2**14 amplitudes = 256 KiB in complex128)
 BLOCK_QUBITS = 14
@@ -88,6 +89,16 @@ class BlockRun:
         self.cpool = (np.concatenate(cpool) if cpool else np.zeros(1)).astype(np.complex128)
         self.ipool = np.concatenate(ipool) if ipool else np.zeros(1, dtype=np.int64)
         self.name = f"block[{len(ops)} ops on {len(used)} qubits]"
+        self.soa = derivs is None and all(_soa_ok(op) for op in ops)
+        if self.soa:
+            self.tq = np.ascontiguousarray(self.tg[:, 0])
+            self.par = np.zeros((n, 8))
+            for i, op in enumerate(ops):
+                if op.kind == DENSE:
+                    self.par[i] = np.ravel(np.column_stack([op.mat.real.ravel(),
+                                                            op.mat.imag.ravel()]))
+                elif op.kind == DIAG:
+                    self.par[i, :4] = np.ravel(np.column_stack([op.mat.real, op.mat.imag]))
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
@@ -95,6 +106,9 @@ class BlockRun:
             self._run(v)
 
     def _run(self, v: np.ndarray) -> None:
+        if self.soa and v.dtype == np.complex128:
+            run_blocked_soa(v, self.qpos, self.qoff, self.kind, self.tq, self.cm, self.par)
+            return
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,
                     self.cpool.astype(v.dtype, copy=False), self.ipool)
@@ -110,6 +124,14 @@ class BlockRun:
                              self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
                              self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
                              self.ipool, len(self.ops))
+
+
+def _soa_ok(op: Op) -> bool:
+    """Ops of :func:`quantum.kernels.cpu_soa.run_blocked_soa`: X with any controls,
+    uncontrolled one-qubit dense and diagonal ops."""
+    if len(op.targets) != 1:
+        return False
+    return op.kind == XSWAP or (op.kind in (DENSE, DIAG) and not op.ctrls)
 
 
 @contextmanager
