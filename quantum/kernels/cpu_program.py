@@ -20,9 +20,10 @@ in ``cpool``) and ``doff`` (where the derivative is written):
 * ``ptype 2`` ("phase", DIAG): ``M = diag(exp(i t lam))``, ``dM/dt = i lam M`` with the
   real eigen-phases ``lam`` stored as the real parts of ``cpool[goff:goff+d]``.
 
-Hamiltonians (grouped Pauli masks, :mod:`.cpu_expect`) are concatenated: Hamiltonian
-``h`` owns the groups ``hg0[h]:hg0[h+1]`` of ``hxg`` and ``hstart`` (term offsets into
-the shared ``hzy``/``hcoef``).
+Hamiltonians (grouped Pauli masks in the split form of :mod:`.cpu_expect`) are
+concatenated: Hamiltonian ``h`` owns the groups ``hg0[h]:hg0[h+1]`` of ``hxg``, ``hstart``
+(term offsets into the shared ``hzy``/``hcoef``), ``hcflag`` and ``hcsum``, its
+tabulated diagonal ``hdiag[h]`` and skips its first ``hgf[h]`` groups (the diagonal one).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from numba import njit
 
 from .cpu_adjoint import _step1, _step_diag
 from .cpu_block import apply_encoded
-from .cpu_expect import _apply_pauli_sum, _inner_dense, _inner_diag, _vdot
+from .cpu_expect import _apply_pauli_sum_split, _inner_dense, _inner_diag, _vdot
 from .cpu_gates import _insert_zeros
 
 _DIAG, _DENSE = 1, 3
@@ -162,7 +163,8 @@ def _reverse_step(psi, lam, kind, k, t, cm, s, cpool, m0, d0, mode):
 # ----------------------------------------------------------------------------- value + grad
 @njit(**_SER)
 def value_grad_program(psi, kind, nt, tg, cm, nsp, sp, moff, poff, mode, cpool, ipool, theta,
-                       ptype, pslot, goff, doff, n_slots, hxg, hstart, hzy, hcoef, hg0):
+                       ptype, pslot, goff, doff, n_slots, hxg, hstart, hzy, hcoef, hg0, hdiag,
+                       hcflag, hcsum, hgf):
     """Forward run, ``<psi|H_h|psi>`` and the adjoint reverse sweep, in one call.
 
     Args:
@@ -186,7 +188,8 @@ def value_grad_program(psi, kind, nt, tg, cm, nsp, sp, moff, poff, mode, cpool, 
     for h in range(n_h):
         a = hg0[h]
         b = hg0[h + 1]
-        _apply_pauli_sum(psi, lams[h], hxg[a:b], hstart[a:b + 1], hzy, hcoef)
+        _apply_pauli_sum_split(psi, lams[h], hdiag[h], hxg[a:b], hstart[a:b + 1], hzy, hcoef,
+                               hcflag[a:b], hcsum[a:b], hgf[h])
         f[h] = _vdot(psi, lams[h])
     gs = np.zeros((n_h, n_slots), dtype=np.complex128)
     for o in range(nops - 1, -1, -1):

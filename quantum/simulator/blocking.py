@@ -18,6 +18,7 @@ from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
 from ..kernels.cpu_gates import PAR_THRESHOLD
 from ..kernels.cpu_soa import run_blocked_soa
+from ..kernels.cpu_soa_adjoint import sweep_blocked_soa
 from .fusion import group_ops
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
 
@@ -89,16 +90,38 @@ class BlockRun:
         self.cpool = (np.concatenate(cpool) if cpool else np.zeros(1)).astype(np.complex128)
         self.ipool = np.concatenate(ipool) if ipool else np.zeros(1, dtype=np.int64)
         self.name = f"block[{len(ops)} ops on {len(used)} qubits]"
-        self.soa = derivs is None and all(_soa_ok(op) for op in ops)
+        self.derivs = derivs
+        self.soa = all(_soa_ok(op) for op in ops)
         if self.soa:
             self.tq = np.ascontiguousarray(self.tg[:, 0])
             self.par = np.zeros((n, 8))
             for i, op in enumerate(ops):
-                if op.kind == DENSE:
-                    self.par[i] = np.ravel(np.column_stack([op.mat.real.ravel(),
-                                                            op.mat.imag.ravel()]))
-                elif op.kind == DIAG:
-                    self.par[i, :4] = np.ravel(np.column_stack([op.mat.real, op.mat.imag]))
+                if op.kind == XSWAP:
+                    continue
+                m = op.mat
+                if derivs is not None:  # a sweep un-applies: keep G^dag
+                    m = m.conj().T if op.kind == DENSE else m.conj()
+                self.par[i, :2 * m.size] = _ri(m)
+            if derivs is not None:
+                self.dpar = np.zeros((n, 8))
+                for i, dm in enumerate(derivs):
+                    if dm is not None:
+                        self.dpar[i, :2 * np.size(dm)] = _ri(dm)
+
+    def set_op(self, j: int, m: np.ndarray, dm: np.ndarray | None = None) -> None:
+        """Replace the matrix (DIAG: diagonal) of op ``j``, and its derivative ``dm`` if the
+        run was built with one, by new values of the same kind and shape."""
+        m = np.asarray(m)
+        self.cpool[self.moff[j]:self.moff[j] + m.size] = np.ravel(m)
+        if dm is not None:
+            self.cpool[self.doff[j]:self.doff[j] + np.size(dm)] = np.ravel(dm)
+        if self.soa:
+            mm = m
+            if self.derivs is not None:
+                mm = m.conj().T if self.kind[j] == DENSE else m.conj()
+            self.par[j, :2 * mm.size] = _ri(mm)
+            if dm is not None:
+                self.dpar[j, :2 * np.size(dm)] = _ri(dm)
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
@@ -106,7 +129,7 @@ class BlockRun:
             self._run(v)
 
     def _run(self, v: np.ndarray) -> None:
-        if self.soa and v.dtype == np.complex128:
+        if self.soa and self.derivs is None and v.dtype == np.complex128:
             run_blocked_soa(v, self.qpos, self.qoff, self.kind, self.tq, self.cm, self.par)
             return
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
@@ -120,10 +143,19 @@ class BlockRun:
             return self._sweep(psi, lam)
 
     def _sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        if self.soa and self.derivs is not None and psi.dtype == np.complex128:
+            return sweep_blocked_soa(psi, lam, self.qpos, self.qoff, self.kind, self.tq,
+                                     self.cm, self.par, self.dpar, self.gidx, len(self.ops))
         return sweep_blocked(psi, lam, self.qpos, self.qoff, self.kind, self.nt, self.tg,
                              self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
                              self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
                              self.ipool, len(self.ops))
+
+
+def _ri(m) -> np.ndarray:
+    """Interleaved (re, im) floats of the row-major entries of ``m``."""
+    m = np.ravel(np.asarray(m, dtype=np.complex128))
+    return np.ravel(np.column_stack([m.real, m.imag]))
 
 
 def _soa_ok(op: Op) -> bool:

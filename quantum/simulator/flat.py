@@ -122,16 +122,24 @@ class FlatProgram:
         return cp.value_grad_program(psi, *self._args(), self.cpool.copy(), self.ipool,
                                      np.ascontiguousarray(theta, dtype=float), self.ptype,
                                      self.pslot, self.goff, self.doff, int(n_slots), hams.xg,
-                                     hams.start, hams.zy, hams.coef, hams.g0)
+                                     hams.start, hams.zy, hams.coef, hams.g0, hams.diag,
+                                     hams.cflag, hams.csum, hams.gf)
 
 
 class FlatHams:
     """Several grouped Pauli sums concatenated for :func:`cpu_program.value_grad_program`."""
 
-    def __init__(self, hams: list[PauliSum]):
+    def __init__(self, hams: list[PauliSum], n_amp: int):
         xg, start, zy, coef, g0 = [], [0], [], [], [0]
+        cflag, csum, gf = [], [], []
+        self.diag = np.zeros((len(hams), n_amp), dtype=np.complex128)
         nt = 0
-        for h in hams:
+        for i, h in enumerate(hams):
+            diag, cf, cs, g_first = h.split(n_amp)
+            self.diag[i] = diag
+            cflag.append(cf)
+            csum.append(cs)
+            gf.append(g_first)
             xg.append(np.asarray(h.xg, dtype=np.int64))
             start.extend((np.asarray(h.start[1:], dtype=np.int64) + nt).tolist())
             zy.append(np.asarray(h.zy, dtype=np.int64))
@@ -143,6 +151,9 @@ class FlatHams:
         self.zy = np.concatenate(zy) if zy else np.zeros(0, dtype=np.int64)
         self.coef = np.concatenate(coef) if coef else np.zeros(0, dtype=np.complex128)
         self.g0 = np.array(g0, dtype=np.int64)
+        self.cflag = np.concatenate(cflag) if cflag else np.zeros(0, dtype=np.bool_)
+        self.csum = np.concatenate(csum) if csum else np.zeros(0, dtype=np.complex128)
+        self.gf = np.array(gf, dtype=np.int64)
 
     @staticmethod
     def supports(hams: list[PauliSum]) -> bool:
