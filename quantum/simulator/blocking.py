@@ -26,6 +26,9 @@ from .ops import DENSE, DIAG, PERM, XSWAP, Op
 BLOCK_QUBITS = 14
 #: states below this many qubits are not blocked (they already sit in cache)
 MIN_QUBITS = 16
+#: a run of several chunks is split between threads from this many amplitude-ops
+#: (about 1 ms of work: far above the cost of waking a second thread)
+PAR_WORK = 1 << 21
 
 
 class BlockRun:
@@ -125,7 +128,7 @@ class BlockRun:
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
-        with _threads_for(v):
+        with _threads_for(v, len(self.ops), v.shape[0] // self.qoff.shape[0]):
             self._run(v)
 
     def _run(self, v: np.ndarray) -> None:
@@ -139,7 +142,7 @@ class BlockRun:
 
     def sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """Reverse-sweep ``psi`` and ``lam`` through the run; ``<lam|D|psi>`` per op."""
-        with _threads_for(psi):
+        with _threads_for(psi, 2 * len(self.ops), psi.shape[0] // self.qoff.shape[0]):
             return self._sweep(psi, lam)
 
     def _sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
@@ -167,9 +170,11 @@ def _soa_ok(op: Op) -> bool:
 
 
 @contextmanager
-def _threads_for(v: np.ndarray):
-    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged."""
-    if v.shape[0] >= PAR_THRESHOLD:
+def _threads_for(v: np.ndarray, n_ops: int = 1, n_chunks: int = 1):
+    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged; a run
+    of at least two chunks with ``PAR_WORK`` amplitude-ops in all also keeps the threads
+    (each chunk is then a long serial task)."""
+    if v.shape[0] >= PAR_THRESHOLD or (n_chunks >= 2 and n_ops * v.shape[0] >= PAR_WORK):
         yield
         return
     old = numba.get_num_threads()
