@@ -394,8 +394,11 @@ def main():
         return
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for t in args.threads:
+        # passive OpenMP waits for every library (``quantum`` sets it for itself on import,
+        # too late for a peer's OpenMP runtime loaded before): spinning threads of one
+        # library would otherwise steal the cores of the next on a shared machine
         env = dict(os.environ, OMP_NUM_THREADS=str(t), NUMBA_NUM_THREADS=str(t),
-                   MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   OMP_WAIT_POLICY="PASSIVE", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(t),
                "--repeats", str(args.repeats)] + (["--big"] if args.big else [])
