@@ -44,7 +44,9 @@ class Simulator:
             calls where call overhead dominates), 1 from there up, where the kernels are
             arithmetic-bound and wider dense blocks only add work.
         blocking: on the CPU from ``blocking.MIN_QUBITS`` qubits, run stretches of fixed
-            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`).
+            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`). Below
+            ``flat.MAX_QUBITS`` qubits (CPU, complex128) circuits and adjoint gradients run
+            as one numba call each (:mod:`quantum.simulator.flat`).
 
     Raises:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
