@@ -73,7 +73,8 @@ def apply_pauli_sum_par(phi, out, xg, start, zy, coef):
 
 
 # ----------------------------------------------------------------------------- H |phi>, split form
-# The diagonal group (``x = 0``: products of Z) is tabulated once as ``diag[i]``; a group
+# The diagonal group (``x = 0``: products of Z) is tabulated once as ``diag[i]`` when
+# ``g_first`` is 1 (``g_first`` 0: no table, every group summed term by term); a group
 # whose terms carry no Z/Y (``cflag[g]``) has the constant coefficient ``csum[g]``. Then
 # ``(H phi)[i] = diag[i] phi[i] + sum_{g >= g_first} c_g(i) phi[i ^ x[g]]`` costs one
 # multiply-add per group instead of a parity per term.
@@ -83,7 +84,7 @@ def _apply_pauli_sum_split(phi, out, diag, xg, start, zy, coef, cflag, csum, g_f
     ng = xg.shape[0]
     for ii in prange(n):
         i = np.int64(ii)
-        acc = diag[i] * phi[i]
+        acc = diag[i] * phi[i] if g_first else 0j
         for g in range(g_first, ng):
             if cflag[g]:
                 acc += csum[g] * phi[i ^ xg[g]]

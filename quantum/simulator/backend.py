@@ -24,8 +24,8 @@ from ..kernels import cpu_gates as cg
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
 
 #: Hamiltonians on states up to this many amplitudes keep a tabulated diagonal
-#: (``PauliSum.split``; 16 bytes per amplitude)
-SPLIT_MAX_AMP = 1 << 22
+#: (``PauliSum.split``; 16 bytes per amplitude, as much as one adjoint state)
+SPLIT_MAX_AMP = 1 << 20
 
 
 class CpuBackend:

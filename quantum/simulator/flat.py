@@ -136,7 +136,8 @@ class FlatHams:
         nt = 0
         for i, h in enumerate(hams):
             diag, cf, cs, g_first = h.split(n_amp)
-            self.diag[i] = diag
+            if g_first:
+                self.diag[i] = diag
             cflag.append(cf)
             csum.append(cs)
             gf.append(g_first)

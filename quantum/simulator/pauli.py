@@ -81,7 +81,8 @@ class PauliSum:
     def split(self, n_amp: int):
         """``(diag, cflag, csum, g_first)`` for ``cpu_expect.apply_pauli_sum_split_*``.
 
-        ``diag`` ``(n_amp,)`` is the tabulated diagonal group (zeros if there is none),
+        ``diag`` ``(n_amp,)`` is the tabulated diagonal group when it has two or more terms
+        (then ``g_first = 1``; otherwise ``g_first = 0`` and ``diag`` is a placeholder),
         ``cflag[g]`` marks groups without Z/Y factors and ``csum[g]`` their coefficient.
         Computed once per ``n_amp`` and kept on the object (``None`` for sparse sums).
         """
@@ -93,10 +94,11 @@ class PauliSum:
             return hit
         from ..kernels.cpu_expect import pauli_diagonal
 
-        diag = np.zeros(n_amp, dtype=np.complex128)
+        diag = np.zeros(1, dtype=np.complex128)
         g_first = 0
-        if len(self.xg) and self.xg[0] == 0:
+        if len(self.xg) and self.xg[0] == 0 and self.start[1] - self.start[0] >= 2:
             a, b = self.start[0], self.start[1]
+            diag = np.zeros(n_amp, dtype=np.complex128)
             pauli_diagonal(n_amp, self.zy[a:b], self.coef[a:b], diag)
             g_first = 1
         ng = len(self.xg)
