@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import blocking
+from .backend import SPLIT_MAX_AMP
 from .blocking import BLOCK_QUBITS, BlockRun, plan_blocks
 from .flat import MAX_QUBITS as FLAT_MAX_QUBITS
 from .flat import FlatHams, FlatProgram
@@ -203,8 +204,9 @@ def _flat_for(backend, prog: Program, hams: list[PauliSum], psi0):
     if getattr(backend, "name", "") != "cpu" or psi0.dtype != np.complex128:
         return None
     n_qubits = psi0.shape[0].bit_length() - 1
-    if n_qubits >= FLAT_MAX_QUBITS and _blockable(backend, n_qubits):
-        return None
+    if n_qubits >= FLAT_MAX_QUBITS and (_blockable(backend, n_qubits)
+                                        or psi0.shape[0] > SPLIT_MAX_AMP):
+        return None  # blocked kernels; or (batch threads) too big for tabulated diagonals
     if prog._flat is None:
         prog._flat = FlatProgram.build(prog.ops) or False
     if prog._flat is False or not FlatHams.supports(hams):
