@@ -157,8 +157,7 @@ class BlockRun:
 
 def _ri(m) -> np.ndarray:
     """Interleaved (re, im) floats of the row-major entries of ``m``."""
-    m = np.ravel(np.asarray(m, dtype=np.complex128))
-    return np.ravel(np.column_stack([m.real, m.imag]))
+    return np.ascontiguousarray(m, dtype=np.complex128).reshape(-1).view(np.float64)
 
 
 def _soa_ok(op: Op) -> bool:
