@@ -11,7 +11,9 @@ Workloads (issue 5, double precision):
 
 Each thread count runs in its own subprocess (MindQuantum follows OMP_NUM_THREADS only);
 numba uses NUMBA_NUM_THREADS. Every library runs the same workload in that process; the
-first call is a warm-up (numba compile time excluded), then the median of ``--repeats``.
+first call is a warm-up (numba compile time excluded), then ``--repeats`` interleaved
+rounds (every library once per round, so that load drifting on a shared machine hits all
+alike) and the median of each.
 Output: one JSON line per (workload, n, threads) with every library's median seconds, the
 ratio of ours to the fastest peer (< 1: we are faster) and the max deviation of results
 from ours (states for Q1, value and gradient for Q2). A peer that does not import is
@@ -310,14 +312,19 @@ PEERS = {
 }
 
 
-def _time(run, repeats):
-    out = run()  # warm-up: numba compile, peer JIT/caches
-    ts = []
+def _time_interleaved(runs, repeats):
+    """Median seconds and last output of each runner; one warm-up call each (numba compile,
+    peer JIT/caches), then ``repeats`` rounds that call every runner once in turn, so that
+    load drifting on a shared machine hits every library alike."""
+    outs = {name: run() for name, run in runs.items()}
+    ts = {name: [] for name in runs}
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        out = run()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), out
+        for name, run in runs.items():
+            outs[name] = None  # drop the previous result (a 24-qubit state is 256 MiB)
+            t0 = time.perf_counter()
+            outs[name] = run()
+            ts[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in ts.items()}, outs
 
 
 def worker(args):
@@ -335,28 +342,29 @@ def worker(args):
     if args.only in (None, "q1"):
         for n in q1_sizes:
             reps = 1 if n >= 24 else args.repeats
-            t_ours, get_ours = _time(ours_q1(n), reps)
-            ref = get_ours()
+            runs = {"ours": ours_q1(n)}
+            runs.update({name: f1(n) for name, (f1, _) in available.items()})
+            t, outs = _time_interleaved(runs, reps)
+            ref = outs.pop("ours")()
             row = {"workload": "Q1", "n_qubits": n, "threads": threads, "repeats": reps,
-                   "ours_s": t_ours, "peers_s": {}, "max_dev": {}}
-            for name, (f1, _) in available.items():
-                t, get = _time(f1(n), reps)
-                row["peers_s"][name] = t
+                   "ours_s": t.pop("ours"), "peers_s": t, "max_dev": {}}
+            for name, get in outs.items():
                 row["max_dev"][name] = float(np.max(np.abs(np.asarray(get()) - ref)))
-                del get
+            del outs, runs
             _finish(row)
     if args.only in (None, "q2"):
         for n in (8, 12, 16, 20):
             reps = args.repeats if n < 20 else max(3, args.repeats // 2)
-            t_ours, (f_ours, g_ours) = _time(ours_q2(n), reps)
+            runs = {"ours": ours_q2(n)}
+            runs.update({name: f2(n) for name, (_, f2) in available.items()})
+            t, outs = _time_interleaved(runs, reps)
+            f_ours, g_ours = outs.pop("ours")
             row = {"workload": "Q2", "n_qubits": n, "threads": threads, "repeats": reps,
-                   "ours_s": t_ours, "value": f_ours, "peers_s": {}, "max_dev": {}}
-            for name, (_, f2) in available.items():
-                t, (f, g) = _time(f2(n), reps)
+                   "ours_s": t.pop("ours"), "value": f_ours, "peers_s": t, "max_dev": {}}
+            for name, (f, g) in outs.items():
                 dev = abs(f - f_ours)
                 if g is not None:
                     dev = max(dev, float(np.max(np.abs(np.asarray(g) - g_ours))))
-                row["peers_s"][name] = t
                 row["max_dev"][name] = dev
             row["note"] = "qiskit_aer: forward value only (no gradient)"
             _finish(row)
@@ -386,8 +394,11 @@ def main():
         return
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     for t in args.threads:
+        # passive OpenMP waits for every library (``quantum`` sets it for itself on import,
+        # too late for a peer's OpenMP runtime loaded before): spinning threads of one
+        # library would otherwise steal the cores of the next on a shared machine
         env = dict(os.environ, OMP_NUM_THREADS=str(t), NUMBA_NUM_THREADS=str(t),
-                   MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   OMP_WAIT_POLICY="PASSIVE", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
         cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(t),
                "--repeats", str(args.repeats)] + (["--big"] if args.big else [])

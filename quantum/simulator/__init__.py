@@ -3,7 +3,8 @@
 Pipeline: gates -> :mod:`.ops` (kernel-ready ops: dense, diagonal, permutation, X; or
 parameterized forms) -> :mod:`.program` (bound or parametric op lists, fused by
 :mod:`.fusion`) -> a backend (:mod:`.backend` CPU, :mod:`.cuda_backend` GPU) that applies
-them, with :mod:`.blocking` (cache-blocked runs, CPU, >= 16 qubits). Gradients:
+them, with :mod:`.blocking` (cache-blocked runs, CPU, >= 16 qubits) and :mod:`.flat`
+(a whole program in one numba call, CPU, < 16 qubits). Gradients:
 :mod:`.gradient` (adjoint method) behind :mod:`.grad_ops` (batched operator). Sampling:
 :mod:`.measure`. Hamiltonians become grouped Pauli masks in :mod:`.pauli`.
 """

@@ -23,6 +23,10 @@ from ..kernels import cpu_expect as ce
 from ..kernels import cpu_gates as cg
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
 
+#: Hamiltonians on states up to this many amplitudes keep a tabulated diagonal
+#: (``PauliSum.split``; 16 bytes per amplitude, as much as one adjoint state)
+SPLIT_MAX_AMP = 1 << 20
+
 
 class CpuBackend:
     """numba kernels on numpy arrays; parallel kernels from ``cg.PAR_THRESHOLD`` amplitudes."""
@@ -112,6 +116,14 @@ class CpuBackend:
             out[:] = ham.sparse @ psi
             return
         par = self._par(psi)
+        sp = ham.split(psi.shape[0]) if psi.shape[0] <= SPLIT_MAX_AMP else None
+        if sp is not None:
+            diag, cflag, csum, g_first = sp
+            dt = psi.dtype
+            (ce.apply_pauli_sum_split_par if par else ce.apply_pauli_sum_split_ser)(
+                psi, out, diag.astype(dt, copy=False), ham.xg, ham.start, ham.zy,
+                ham.coef.astype(dt), cflag, csum.astype(dt), g_first)
+            return
         (ce.apply_pauli_sum_par if par else ce.apply_pauli_sum_ser)(
             psi, out, ham.xg, ham.start, ham.zy, ham.coef.astype(psi.dtype))
 

@@ -17,13 +17,18 @@ import numpy as np
 from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
 from ..kernels.cpu_gates import PAR_THRESHOLD
+from ..kernels.cpu_soa import run_blocked_soa
+from ..kernels.cpu_soa_adjoint import sweep_blocked_soa
 from .fusion import group_ops
-from .ops import DENSE, PERM, XSWAP, Op
+from .ops import DENSE, DIAG, PERM, XSWAP, Op
 
 #: default inner-qubit count of a chunk (2**14 amplitudes = 256 KiB in complex128)
 BLOCK_QUBITS = 14
 #: states below this many qubits are not blocked (they already sit in cache)
 MIN_QUBITS = 16
+#: a run of several chunks is split between threads from this many amplitude-ops
+#: (about 1 ms of work: far above the cost of waking a second thread)
+PAR_WORK = 1 << 21
 
 
 class BlockRun:
@@ -88,13 +93,48 @@ class BlockRun:
         self.cpool = (np.concatenate(cpool) if cpool else np.zeros(1)).astype(np.complex128)
         self.ipool = np.concatenate(ipool) if ipool else np.zeros(1, dtype=np.int64)
         self.name = f"block[{len(ops)} ops on {len(used)} qubits]"
+        self.derivs = derivs
+        self.soa = all(_soa_ok(op) for op in ops)
+        if self.soa:
+            self.tq = np.ascontiguousarray(self.tg[:, 0])
+            self.par = np.zeros((n, 8))
+            for i, op in enumerate(ops):
+                if op.kind == XSWAP:
+                    continue
+                m = op.mat
+                if derivs is not None:  # a sweep un-applies: keep G^dag
+                    m = m.conj().T if op.kind == DENSE else m.conj()
+                self.par[i, :2 * m.size] = _ri(m)
+            if derivs is not None:
+                self.dpar = np.zeros((n, 8))
+                for i, dm in enumerate(derivs):
+                    if dm is not None:
+                        self.dpar[i, :2 * np.size(dm)] = _ri(dm)
+
+    def set_op(self, j: int, m: np.ndarray, dm: np.ndarray | None = None) -> None:
+        """Replace the matrix (DIAG: diagonal) of op ``j``, and its derivative ``dm`` if the
+        run was built with one, by new values of the same kind and shape."""
+        m = np.asarray(m)
+        self.cpool[self.moff[j]:self.moff[j] + m.size] = np.ravel(m)
+        if dm is not None:
+            self.cpool[self.doff[j]:self.doff[j] + np.size(dm)] = np.ravel(dm)
+        if self.soa:
+            mm = m
+            if self.derivs is not None:
+                mm = m.conj().T if self.kind[j] == DENSE else m.conj()
+            self.par[j, :2 * mm.size] = _ri(mm)
+            if dm is not None:
+                self.dpar[j, :2 * np.size(dm)] = _ri(dm)
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
-        with _threads_for(v):
+        with _threads_for(v, len(self.ops), v.shape[0] // self.qoff.shape[0]):
             self._run(v)
 
     def _run(self, v: np.ndarray) -> None:
+        if self.soa and self.derivs is None and v.dtype == np.complex128:
+            run_blocked_soa(v, self.qpos, self.qoff, self.kind, self.tq, self.cm, self.par)
+            return
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,
                     self.cpool.astype(v.dtype, copy=False), self.ipool)
@@ -102,20 +142,38 @@ class BlockRun:
 
     def sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
         """Reverse-sweep ``psi`` and ``lam`` through the run; ``<lam|D|psi>`` per op."""
-        with _threads_for(psi):
+        with _threads_for(psi, 2 * len(self.ops), psi.shape[0] // self.qoff.shape[0]):
             return self._sweep(psi, lam)
 
     def _sweep(self, psi: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        if self.soa and self.derivs is not None and psi.dtype == np.complex128:
+            return sweep_blocked_soa(psi, lam, self.qpos, self.qoff, self.kind, self.tq,
+                                     self.cm, self.par, self.dpar, self.gidx, len(self.ops))
         return sweep_blocked(psi, lam, self.qpos, self.qoff, self.kind, self.nt, self.tg,
                              self.cm, self.nsp, self.sp, self.moff, self.doff, self.poff,
                              self.mode, self.gidx, self.cpool.astype(psi.dtype, copy=False),
                              self.ipool, len(self.ops))
 
 
+def _ri(m) -> np.ndarray:
+    """Interleaved (re, im) floats of the row-major entries of ``m``."""
+    return np.ascontiguousarray(m, dtype=np.complex128).reshape(-1).view(np.float64)
+
+
+def _soa_ok(op: Op) -> bool:
+    """Ops of :func:`quantum.kernels.cpu_soa.run_blocked_soa`: X with any controls,
+    uncontrolled one-qubit dense and diagonal ops."""
+    if len(op.targets) != 1:
+        return False
+    return op.kind == XSWAP or (op.kind in (DENSE, DIAG) and not op.ctrls)
+
+
 @contextmanager
-def _threads_for(v: np.ndarray):
-    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged."""
-    if v.shape[0] >= PAR_THRESHOLD:
+def _threads_for(v: np.ndarray, n_ops: int = 1, n_chunks: int = 1):
+    """One numba thread below ``cpu_gates.PAR_THRESHOLD`` amplitudes, else unchanged; a run
+    of at least two chunks with ``PAR_WORK`` amplitude-ops in all also keeps the threads
+    (each chunk is then a long serial task)."""
+    if v.shape[0] >= PAR_THRESHOLD or (n_chunks >= 2 and n_ops * v.shape[0] >= PAR_WORK):
         yield
         return
     old = numba.get_num_threads()

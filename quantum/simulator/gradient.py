@@ -23,7 +23,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import blocking
+from .backend import SPLIT_MAX_AMP
 from .blocking import BLOCK_QUBITS, BlockRun, plan_blocks
+from .flat import MAX_QUBITS as FLAT_MAX_QUBITS
+from .flat import FlatHams, FlatProgram
 from .fusion import group_ops
 from .ops import Op
 from .pauli import PauliSum
@@ -40,26 +43,58 @@ def _blockable(backend, n_qubits: int) -> bool:
             and n_qubits >= blocking.MIN_QUBITS)
 
 
+def _bind(op: Op, m) -> Op:
+    """``op`` with its matrix at the current angles (fixed ops unchanged)."""
+    if m is None:
+        return op
+    bound = Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
+    # the cheap one-qubit form must hold at every angle, not just this one
+    bound.mode = op.param.mode if op.param.kind == "rot" else 0
+    return bound
+
+
 def forward(backend, prog: Program, theta, psi0):
     """``(|psi>, matrices)``: ``psi0`` copied and run through ``prog`` at ``theta``.
 
-    On the CPU from ``blocking.MIN_QUBITS`` qubits the bound ops run cache-blocked.
+    On the CPU from ``blocking.MIN_QUBITS`` qubits the bound ops run cache-blocked; the
+    block plan is built once per program and only its matrices are refreshed per call.
     """
     mats = prog.matrices(theta)
     psi = psi0.copy()
     n_qubits = psi.shape[0].bit_length() - 1
     if _blockable(backend, n_qubits):
-        bound = [op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
-                 for op, m in zip(prog.ops, mats, strict=True)]
-        for item in plan_blocks(bound, n_qubits):
-            if isinstance(item, BlockRun):
-                item.run(psi)
+        for run, x in _forward_plan(prog, mats, n_qubits):
+            if run is not None:
+                run.run(psi)
             else:
-                backend.apply(psi, item)
+                backend.apply(psi, prog.ops[x], mats[x])
         return psi, mats
     for op, m in zip(prog.ops, mats, strict=True):
         backend.apply(psi, op, m)
     return psi, mats
+
+
+def _forward_plan(prog: Program, mats, n_qubits: int) -> list:
+    """``[(BlockRun, [(j, op index)]) | (None, op index)]``, matrices set to ``mats``."""
+    if prog._fplan is not None and prog._fplan[0] == n_qubits:
+        plan = prog._fplan[1]
+        for run, upd in plan:
+            if run is not None:
+                for j, x in upd:
+                    run.set_op(j, mats[x])
+        return plan
+    bound = [_bind(op, m) for op, m in zip(prog.ops, mats, strict=True)]
+    idx = {id(b): i for i, b in enumerate(bound)}
+    plan = []
+    for item in plan_blocks(bound, n_qubits):
+        if isinstance(item, BlockRun):
+            upd = [(j, idx[id(o)]) for j, o in enumerate(item.ops)
+                   if prog.ops[idx[id(o)]].param is not None]
+            plan.append((item, upd))
+        else:
+            plan.append((None, idx[id(item)]))
+    prog._fplan = (n_qubits, plan)
+    return plan
 
 
 def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
@@ -91,42 +126,64 @@ def _sweep(backend, prog: Program, theta, mats, psi, lams) -> np.ndarray:
 
 
 def _sweep_blocked(backend, prog, theta, mats, psi, lam, g, n_qubits):
-    """:func:`_sweep` for one ``lam`` with cache-blocked runs (CPU, large states)."""
-    items = []  # (bound op, derivative or None, slot or -1), in sweep order
-    for op, m in zip(reversed(prog.ops), reversed(mats), strict=True):
-        bound = op if m is None else Op(op.kind, op.targets, op.ctrls, mat=m, name=op.name)
-        if op.param is not None and op.param.kind == "rot":
-            bound.mode = op.param.mode
-        if op.param is None:
-            items.append((bound, None, -1))
-        elif len(op.param.slots) == 1:
-            items.append((bound, op.param.diff(theta)[0], int(op.param.slots[0])))
-        else:
-            items.append((bound, op.param.diff(theta), op.param.slots))
-    # cut at multi-angle ops (they run alone), group the rest into cache-sized runs
-    seg: list = []
-    for it in items + [None]:
-        if it is not None and not isinstance(it[2], np.ndarray):
-            seg.append(it)
+    """:func:`_sweep` for one ``lam`` with cache-blocked runs (CPU, large states).
+
+    The plan (runs and single ops, in sweep order) is built once per program; each call
+    refreshes the matrices and derivatives of the parameterized ops inside the runs.
+    """
+    fresh = prog._splan is None or prog._splan[0] != n_qubits
+    if fresh:
+        prog._splan = (n_qubits, _sweep_plan(prog, theta, mats, n_qubits))
+    for kind, a, b in prog._splan[1]:
+        if kind == "one":
+            _one_step(backend, psi, lam, _sweep_item(prog.ops[a], mats[a], theta), g)
+            continue
+        run, upd = a, b
+        if not fresh:
+            for j, x, _ in upd:
+                run.set_op(j, mats[x], prog.ops[x].param.diff(theta)[0])
+        r = run.sweep(psi, lam)
+        for j, _, slot in upd:
+            g[0, slot] += r[j]
+    return g
+
+
+def _sweep_item(op: Op, m, theta):
+    """``(bound op, derivative(s) or None, slot, slots array or -1)`` of one op."""
+    bound = _bind(op, m)
+    if op.param is None:
+        return bound, None, -1
+    if len(op.param.slots) == 1:
+        return bound, op.param.diff(theta)[0], int(op.param.slots[0])
+    return bound, op.param.diff(theta), op.param.slots
+
+
+def _sweep_plan(prog, theta, mats, n_qubits) -> list:
+    """``[("run", BlockRun, [(j, op index, slot)]) | ("one", op index, None)]`` in sweep
+    order: cut at multi-angle ops (they run alone), the rest grouped into cache-sized runs."""
+    b = min(BLOCK_QUBITS, n_qubits)
+    order = list(range(len(prog.ops) - 1, -1, -1))
+    items = {x: _sweep_item(prog.ops[x], mats[x], theta) for x in order}
+    plan: list = []
+    seg: list[int] = []
+    for x in order + [None]:
+        if x is not None and not isinstance(items[x][2], np.ndarray):
+            seg.append(x)
             continue
         if seg:
-            by_id = {id(x[0]): x for x in seg}
-            for group in group_ops([x[0] for x in seg], min(BLOCK_QUBITS, n_qubits)):
+            by_id = {id(items[i][0]): i for i in seg}
+            for group in group_ops([items[i][0] for i in seg], b):
+                xs = [by_id[id(o)] for o in group]
                 if len(group) == 1 or any(len(o.targets) > 4 for o in group):
-                    for o in group:
-                        _one_step(backend, psi, lam, by_id[id(o)], g)
+                    plan.extend(("one", i, None) for i in xs)
                     continue
-                run = BlockRun(group, n_qubits, min(BLOCK_QUBITS, n_qubits),
-                               derivs=[by_id[id(o)][1] for o in group])
-                r = run.sweep(psi, lam)
-                for j, o in enumerate(group):
-                    slot = by_id[id(o)][2]
-                    if slot >= 0:
-                        g[0, slot] += r[j]
+                run = BlockRun(group, n_qubits, b, derivs=[items[i][1] for i in xs])
+                upd = [(j, i, items[i][2]) for j, i in enumerate(xs) if items[i][2] >= 0]
+                plan.append(("run", run, upd))
             seg = []
-        if it is not None:
-            _one_step(backend, psi, lam, it, g)
-    return g
+        if x is not None:
+            plan.append(("one", x, None))
+    return plan
 
 
 def _one_step(backend, psi, lam, item, g):
@@ -138,6 +195,26 @@ def _one_step(backend, psi, lam, item, g):
     elif slot >= 0:
         g[0, slot] += backend.inner(lam, psi, op, d)
     backend.apply(lam, op, adj=True)
+
+
+def _flat_for(backend, prog: Program, hams: list[PauliSum], psi0):
+    """``(FlatProgram, FlatHams)`` for the one-call path, or ``None`` where it does not apply
+    (not the CPU backend, not complex128, too many qubits, an op or Hamiltonian it cannot
+    encode). Both encodings are cached on ``prog``."""
+    if getattr(backend, "name", "") != "cpu" or psi0.dtype != np.complex128:
+        return None
+    n_qubits = psi0.shape[0].bit_length() - 1
+    if n_qubits >= FLAT_MAX_QUBITS and (_blockable(backend, n_qubits)
+                                        or psi0.shape[0] > SPLIT_MAX_AMP):
+        return None  # blocked kernels; or (batch threads) too big for tabulated diagonals
+    if prog._flat is None:
+        prog._flat = FlatProgram.build(prog.ops) or False
+    if prog._flat is False or not FlatHams.supports(hams):
+        return None
+    key = (tuple(map(id, hams)), psi0.shape[0])
+    if prog._flat_hams is None or prog._flat_hams[0] != key:
+        prog._flat_hams = (key, FlatHams(hams, psi0.shape[0]), list(hams))
+    return prog._flat, prog._flat_hams[1]
 
 
 def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.ndarray,
@@ -155,6 +232,11 @@ def value_and_grad(backend, hams: list[PauliSum], right: Program, values: np.nda
     """
     n_p = len(right.slots.names)
     th_r = right.theta(values)
+    flat = _flat_for(backend, right, hams, psi0) if left is None else None
+    if flat is not None:
+        prog, fh = flat
+        f, gs = prog.value_grad(psi0, th_r, len(right.const), fh)
+        return f, 2.0 * gs.real @ right.coeff
     psi, mats_r = forward(backend, right, th_r, psi0)
     n_amp = psi.shape[0]
     chunk = max(1, LAM_BYTES // (n_amp * psi.itemsize))

@@ -78,6 +78,37 @@ class PauliSum:
         return cls(np.array(xs, dtype=np.int64), start, np.array(zys, dtype=np.int64),
                    np.array(cs, dtype=np.complex128), herm, sparse)
 
+    def split(self, n_amp: int):
+        """``(diag, cflag, csum, g_first)`` for ``cpu_expect.apply_pauli_sum_split_*``.
+
+        ``diag`` ``(n_amp,)`` is the tabulated diagonal group when it has two or more terms
+        (then ``g_first = 1``; otherwise ``g_first = 0`` and ``diag`` is a placeholder),
+        ``cflag[g]`` marks groups without Z/Y factors and ``csum[g]`` their coefficient.
+        Computed once per ``n_amp`` and kept on the object (``None`` for sparse sums).
+        """
+        if self.sparse is not None:
+            return None
+        cache = self.__dict__.setdefault("_split", {})
+        hit = cache.get(n_amp)
+        if hit is not None:
+            return hit
+        from ..kernels.cpu_expect import pauli_diagonal
+
+        diag = np.zeros(1, dtype=np.complex128)
+        g_first = 0
+        if len(self.xg) and self.xg[0] == 0 and self.start[1] - self.start[0] >= 2:
+            a, b = self.start[0], self.start[1]
+            diag = np.zeros(n_amp, dtype=np.complex128)
+            pauli_diagonal(n_amp, self.zy[a:b], self.coef[a:b], diag)
+            g_first = 1
+        ng = len(self.xg)
+        cflag = np.array([bool(np.all(self.zy[self.start[g]:self.start[g + 1]] == 0))
+                          for g in range(ng)], dtype=np.bool_)
+        csum = np.array([self.coef[self.start[g]:self.start[g + 1]].sum() for g in range(ng)],
+                        dtype=np.complex128)
+        cache[n_amp] = (diag, cflag, csum, g_first)
+        return cache[n_amp]
+
     def dagger(self) -> PauliSum:
         """The Hermitian conjugate (conjugated term coefficients)."""
         if self.hermitian:

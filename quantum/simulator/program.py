@@ -44,6 +44,10 @@ class Program:
         self.ops = ops
         self.slots = slots
         self._blocked = None  # CPU cache-blocked plan of a bound program (set by Simulator)
+        self._flat = None  # FlatProgram (False: not encodable), set by its users
+        self._flat_hams = None  # (ids, FlatHams, hams) of the last Hamiltonians (gradient)
+        self._fplan = None  # (n_qubits, cache-blocked forward plan), see gradient.forward
+        self._splan = None  # (n_qubits, cache-blocked reverse-sweep plan)
         if slots is not None:
             self.const, self.coeff = slots.matrix()
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import blocking as _blocking
+from . import flat as _flat
 from .backend import make_backend
 from .blocking import BlockRun, plan_blocks
 from .grad_ops import GradOpsWrapper, build_grad_ops
@@ -46,7 +47,9 @@ class Simulator:
             calls where call overhead dominates), 1 from there up, where the kernels are
             arithmetic-bound and wider dense blocks only add work.
         blocking: on the CPU from ``blocking.MIN_QUBITS`` qubits, run stretches of fixed
-            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`).
+            gates chunk by chunk in cache (:mod:`quantum.simulator.blocking`). Below
+            ``flat.MAX_QUBITS`` qubits (CPU, complex128) circuits and adjoint gradients run
+            as one numba call each (:mod:`quantum.simulator.flat`).
 
     Raises:
         ValueError: unknown backend, bad ``n_qubits`` or dtype.
@@ -184,6 +187,13 @@ class Simulator:
         prog = Program.bound_cached(circuit, self.n_qubits, pr, self.fusion,
                                     self.fusion_max_qubits)
         ops = prog.ops
+        if (self._be.name == "cpu" and self._qs.dtype == np.complex128
+                and self.n_qubits < _flat.MAX_QUBITS and len(ops) > 1):
+            if prog._flat is None:
+                prog._flat = _flat.FlatProgram.build(ops) or False
+            if prog._flat is not False:
+                prog._flat.run(self._qs)
+                return None
         if (self.blocking and self._be.name == "cpu"
                 and self.n_qubits >= _blocking.MIN_QUBITS):
             if prog._blocked is None:
