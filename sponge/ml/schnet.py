@@ -73,7 +73,8 @@ class SchNet(nn.Module):
         rng = np.random.default_rng(seed)
         self.n_species = int(n_species)
         self.cutoff = float(cutoff)
-        self.centers = np.linspace(0.0, cutoff, n_rbf)
+        self.dtype = np.dtype(dtype)
+        self.centers = np.linspace(0.0, cutoff, n_rbf).astype(dtype)
         spacing = self.centers[1] - self.centers[0]
         self.gamma = 0.5 / spacing**2
         nf = n_filters or n_features
@@ -93,6 +94,7 @@ class SchNet(nn.Module):
                 f"species indices must lie in [0, {self.n_species}); got "
                 f"{g.species.min()}..{g.species.max()}"
             )
+        x = ad.astype(x, self.dtype)  # positions in the weights' precision (float32 models)
         r = ad.safe_norm(pair_vectors(g, x), axis=-1)
         rbf = gaussian_rbf(r, self.centers, self.gamma)
         fcut = cosine_cutoff(r, self.cutoff)
