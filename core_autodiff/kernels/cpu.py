@@ -195,6 +195,19 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return e
 
 
+def softplus_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log(1 + e**x), sigmoid(x)) from one exp(-|x|) pass, both stable for large |x|."""
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|x|) in (0, 1]
+    d = e + 1.0
+    y = np.log(d)
+    y += np.maximum(x, 0.0)
+    np.copyto(e, 1.0, where=x >= 0)  # sigmoid = 1/(1+e) for x >= 0, e/(1+e) below
+    np.divide(e, d, out=e)
+    return y, e
+
+
 def softplus_grad(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """g * sigmoid(x), the derivative of softplus, one pass."""
     xf = np.ascontiguousarray(x).reshape(-1)

@@ -26,7 +26,7 @@ _LOG2 = float(np.log(2.0))
 
 def shifted_softplus(x: ad.Tensor) -> ad.Tensor:
     """softplus(x) - log 2 (zero at zero), SchNet's activation."""
-    return ad.softplus(x) - _LOG2
+    return ad.softplus(x, shift=_LOG2)
 
 
 class Interaction(nn.Module):
@@ -78,8 +78,8 @@ class SchNet(nn.Module):
         spacing = self.centers[1] - self.centers[0]
         self.gamma = 0.5 / spacing**2
         nf = n_filters or n_features
-        self.embedding = nn.Parameter(rng.standard_normal((n_species, n_features)).astype(dtype)
-                                      / np.sqrt(n_features))
+        self.embedding = nn.Parameter((rng.standard_normal((n_species, n_features))
+                                       / np.sqrt(n_features)).astype(dtype))
         self.interactions = nn.Sequential(*[Interaction(n_features, n_rbf, nf, rng, dtype)
                                             for _ in range(n_interactions)])
         self.out1 = nn.Linear(n_features, max(1, n_features // 2), seed=rng, dtype=dtype)
