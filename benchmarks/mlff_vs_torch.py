@@ -5,11 +5,14 @@ Two workloads, each in one process per thread count, interleaved repeats:
   648 atoms), the work of one MD step with a neural potential;
 - training: one force-matching step (energy + force loss, second-order
   gradient w.r.t. all weights, Adam update) on a batch of 4 configurations.
-Both use the same weights and the same pair list (sponge's neighbour list);
-the script checks that energies, forces and weight gradients agree before
-timing. Prints JSON lines with medians and the ratio ours / torch.
+Both use the same weights, the same dtype (float64 and float32 runs, each
+side in that precision: torch's CPU default is float32) and the same pair list
+(sponge's neighbour list); the script checks that energies, forces and weight
+gradients agree (1e-9 relative in float64, 2e-4 in float32) before timing.
+Prints JSON lines with medians and the ratio ours / torch.
 
     python benchmarks/mlff_vs_torch.py [--threads 1 2] [--waters 216] [--repeats 15]
+                                       [--dtypes float64 float32]
 """
 
 from __future__ import annotations
