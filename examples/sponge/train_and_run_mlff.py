@@ -27,6 +27,7 @@ import sponge
 from sponge.ml import (
     NeuralPotential,
     SchNet,
+    ShortRangeWall,
     TrainConfig,
     errors,
     generate_dataset,
@@ -101,6 +102,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny settings: a one-minute smoke run")
     ap.add_argument("--out", default="mlff_ala2")
+    ap.add_argument("--epochs", type=int, default=60,
+                    help="training epochs (default 60: ~11 min of training on 2 cores)")
     args = ap.parse_args()
     q = args.quick
     out = Path(args.out)
@@ -125,8 +128,9 @@ def main() -> None:
                    n_rbf=16 if q else 32, cutoff=0.5, seed=0, dtype=np.float32)
     init_energy_shift(model, train_set, force_length=0.02)
     res = train(model, train_set, valid_set,
-                TrainConfig(epochs=3 if q else 60, batch_size=8, lr=1.5e-3, lr_end_fraction=0.02,
-                            energy_weight=100.0, patience=60,
+                TrainConfig(epochs=3 if q else args.epochs, batch_size=8, lr=1.5e-3,
+                            lr_end_fraction=0.02, energy_weight=100.0,
+                            patience=max(20, args.epochs),
                             checkpoint=str(out / "schnet_ala2.npz")))
     e_rmse, f_rmse = errors(model, valid_set)
     f_scale = float(np.sqrt(np.mean(valid_set.forces**2)))
@@ -143,7 +147,11 @@ def main() -> None:
           f"kJ/mol/nm (RMS force {np.sqrt(np.mean(test_set.forces**2)):.0f})")
     plot_learning_curve(res, out / "learning_curve.png")
 
-    ml_system = sponge.System(system.masses, terms=[NeuralPotential(model, species=species)],
+    # a harmonic wall below 0.9 x the shortest distance of each element pair in the training
+    # data: zero on all training data, it keeps MD out of collapsed geometries the model
+    # never saw (where a neural potential can be attractive and the run blows up)
+    wall = ShortRangeWall.from_dataset(train_set, fraction=0.9)
+    ml_system = sponge.System(system.masses, terms=[NeuralPotential(model, species=species), wall],
                               topology=system.topology)
     steps = 2000 if q else 100_000  # 50 ps at 0.5 fs
     classical, t_cl = run_md(system, state, steps, 20, 0.0005, seed=1)

@@ -413,3 +413,37 @@ def test_contract_signature_neural_potential_model_species():
     model.species = species
     e = sponge.NeuralPotential(model).energy(pos, box)
     assert e == pytest.approx(NeuralPotential(model, species=species).energy(pos, box), rel=1e-14)
+
+
+def test_short_range_wall_zero_on_data_and_forces_are_gradient():
+    """The wall is zero on every configuration of the data it was built from, pushes
+    atoms apart below the shortest distance seen, and its forces are -dE/dx."""
+    from sponge.ml import ShortRangeWall
+
+    data = lj_dataset(10)
+    wall = ShortRangeWall.from_dataset(data, fraction=0.9, k=2.0e4)
+    for c in range(len(data)):
+        e, f = wall.energy_forces(data.positions[c])
+        assert e == 0.0 and not f.any()
+    pos = data.positions[0].copy()
+    r0 = wall.r_min[0, 0]
+    pos[1] = pos[0] + np.array([0.6 * r0, 0.1 * r0, 0.0])  # atoms 0 and 1 far too close
+    e, f = wall.energy_forces(pos)
+    assert e > 0 and f[1, 0] > 0 > f[0, 0]  # repulsive
+    num = np.zeros_like(pos)
+    h = 1e-7
+    for a in range(len(pos)):
+        for k in range(3):
+            p = pos.copy()
+            p[a, k] += h
+            ep = wall.energy(p)
+            p[a, k] -= 2 * h
+            num[a, k] = -(ep - wall.energy(p)) / (2 * h)
+    np.testing.assert_allclose(f, num, rtol=1e-6, atol=1e-6 * np.abs(f).max())
+    # periodic: the same close pair across the box boundary
+    box = np.eye(3) * 3.0
+    shifted = pos + np.array([2.9 - pos[1, 0], 0.0, 0.0])
+    shifted[1, 0] -= 3.0
+    assert wall.energy(shifted, box) == pytest.approx(e, rel=1e-9)
+    with pytest.raises(ValueError, match="r_min"):
+        ShortRangeWall(np.array([0, 1]), np.zeros((1, 1)))
