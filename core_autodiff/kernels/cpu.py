@@ -202,8 +202,9 @@ def softplus_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     np.exp(e, out=e)  # e = exp(-|x|) in (0, 1]
     d = e + 1.0
     y = np.log(d)
-    y += np.maximum(x, 0.0)
-    np.copyto(e, 1.0, where=x >= 0)  # sigmoid = 1/(1+e) for x >= 0, e/(1+e) below
+    pos = x > 0  # one mask for both branches (at x = 0 they agree)
+    np.add(y, x, out=y, where=pos)  # softplus = max(x, 0) + log(1 + e)
+    np.copyto(e, 1.0, where=pos)  # sigmoid = 1/(1+e) for x > 0, e/(1+e) below
     np.divide(e, d, out=e)
     return y, e
 
