@@ -12,9 +12,9 @@ histograms) and the bond-length distributions, reports the NVE energy drift
 of the learned potential, and writes PNGs and a summary.json. Measured
 (docs/validation/mlff_ala2.md): 300 K test force RMSE 78 kJ/mol/nm, about
 9 CPU minutes in all (single-threaded; 15-30 minutes wall on a loaded 2-core
-machine). Known limitation recorded there: the distance-only model cannot
-tell the mirror image apart and its MD may wander into it. `--quick` is a
-one-minute smoke run.
+machine). Known failure recorded there: the ML MD settles in the C7ax basin
+(phi, psi ~ +70, -60 deg) instead of C7eq and can collapse into geometries
+absent from the training data. `--quick` is a one-minute smoke run.
 
     python examples/sponge/train_and_run_mlff.py [--quick] [--out mlff_ala2]
 """
