@@ -174,6 +174,12 @@ def _softplus_grad_kernel(x, g, out):
         out[i] = g[i] / (1.0 + np.exp(-x[i]))
 
 
+@njit(cache=True, fastmath=True)
+def _softplus_grad_serial(x, g, out):
+    for i in range(x.shape[0]):
+        out[i] = g[i] / (1.0 + np.exp(-x[i]))
+
+
 def softplus(x: np.ndarray) -> np.ndarray:
     """log(1 + e**x) = max(x, 0) + log(1 + e**-|x|), stable for large |x|.
 
@@ -189,12 +195,26 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return e
 
 
+def softplus_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(log(1 + e**x), sigmoid(x)) from one exp(-|x|) pass, both stable for large |x|."""
+    e = np.abs(x)
+    np.negative(e, out=e)
+    np.exp(e, out=e)  # e = exp(-|x|) in (0, 1]
+    d = e + 1.0
+    y = np.log(d)
+    pos = x > 0  # one mask for both branches (at x = 0 they agree)
+    np.add(y, x, out=y, where=pos)  # softplus = max(x, 0) + log(1 + e)
+    np.copyto(e, 1.0, where=pos)  # sigmoid = 1/(1+e) for x > 0, e/(1+e) below
+    np.divide(e, d, out=e)
+    return y, e
+
+
 def softplus_grad(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """g * sigmoid(x), the derivative of softplus, one pass."""
     xf = np.ascontiguousarray(x).reshape(-1)
     gf = np.ascontiguousarray(np.broadcast_to(g, x.shape)).reshape(-1)
     out = np.empty_like(xf)
-    _softplus_grad_kernel(xf, gf, out)
+    (_softplus_grad_kernel if xf.size >= PARALLEL_THRESHOLD else _softplus_grad_serial)(xf, gf, out)
     return out.reshape(x.shape)
 
 
@@ -208,6 +228,26 @@ def _wss_sorted(x, w, src, seg_start, out):
             s = src[p]
             for k in range(m):
                 out[d, k] += x[s, k] * w[p, k]
+
+
+@njit(cache=True, fastmath=True)
+def _wss_sorted_serial(x, w, src, seg_start, out):
+    m = x.shape[1]
+    for d in range(out.shape[0]):
+        for p in range(seg_start[d], seg_start[d + 1]):
+            s = src[p]
+            for k in range(m):
+                out[d, k] += x[s, k] * w[p, k]
+
+
+@njit(cache=True, fastmath=True)
+def _wss_serial(x, w, src, dst, out):
+    m = x.shape[1]
+    for p in range(src.shape[0]):
+        s = src[p]
+        d = dst[p]
+        for k in range(m):
+            out[d, k] += x[s, k] * w[p, k]
 
 
 @njit(cache=True, fastmath=True, parallel=True)
@@ -237,7 +277,9 @@ def weighted_segment_sum(x: np.ndarray, w: np.ndarray, src: np.ndarray, dst: np.
     x2 = np.ascontiguousarray(x)
     w2 = np.ascontiguousarray(np.broadcast_to(w, (src.shape[0], x.shape[1])))
     out = np.zeros((n, x.shape[1]), dtype=np.result_type(x.dtype, w.dtype))
-    if dst.size and np.all(dst[1:] >= dst[:-1]):
+    if w2.size < PARALLEL_THRESHOLD:
+        _wss_serial(x2, w2, src, dst, out)
+    elif dst.size and np.all(dst[1:] >= dst[:-1]):
         seg_start = np.searchsorted(dst, np.arange(n + 1)).astype(np.int64)
         _wss_sorted(x2, w2, src, seg_start, out)
     else:
@@ -257,13 +299,24 @@ def _gather_mul_kernel(a, ia, b, ib, out):
             out[p, k] = a[r, k] * b[s, k]
 
 
+@njit(cache=True, fastmath=True)
+def _gather_mul_serial(a, ia, b, ib, out):
+    m = out.shape[1]
+    for p in range(out.shape[0]):
+        r = ia[p]
+        s = ib[p]
+        for k in range(m):
+            out[p, k] = a[r, k] * b[s, k]
+
+
 def gather_mul(a: np.ndarray, ia: np.ndarray, b: np.ndarray, ib: np.ndarray) -> np.ndarray:
     """``a[ia] * b[ib]`` for (n_a, F), (n_b, F) -> (P, F), one pass, no temporaries."""
     if ia.size and (ia.min() < 0 or ia.max() >= a.shape[0] or ib.min() < 0
                     or ib.max() >= b.shape[0]):
         raise IndexError("gather_mul: index out of range")
     out = np.empty((ia.shape[0], a.shape[1]), dtype=np.result_type(a.dtype, b.dtype))
-    _gather_mul_kernel(np.ascontiguousarray(a), ia, np.ascontiguousarray(b), ib, out)
+    kern = _gather_mul_kernel if out.size >= PARALLEL_THRESHOLD else _gather_mul_serial
+    kern(np.ascontiguousarray(a), ia, np.ascontiguousarray(b), ib, out)
     return out
 
 
@@ -278,10 +331,24 @@ def _poly_grad_kernel(y, g, out, kind):
             out[i] = g[i] * v * (1.0 - v)
 
 
+@njit(cache=True, fastmath=True)
+def _poly_grad_serial(y, g, out, kind):
+    for i in range(y.shape[0]):
+        v = y[i]
+        if kind == 0:
+            out[i] = g[i] * (1.0 - v * v)
+        else:
+            out[i] = g[i] * v * (1.0 - v)
+
+
+def _poly_grad(y, g, out, kind):
+    (_poly_grad_kernel if y.size >= PARALLEL_THRESHOLD else _poly_grad_serial)(y, g, out, kind)
+
+
 def tanh_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """g * (1 - y^2), one pass."""
     out = np.empty_like(y)
-    _poly_grad_kernel(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
+    _poly_grad(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
                       out.reshape(-1), 0)
     return out
 
@@ -289,6 +356,6 @@ def tanh_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
 def sigmoid_grad(y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """g * y * (1 - y), one pass."""
     out = np.empty_like(y)
-    _poly_grad_kernel(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
+    _poly_grad(np.ascontiguousarray(y).reshape(-1), np.ascontiguousarray(g).reshape(-1),
                       out.reshape(-1), 1)
     return out

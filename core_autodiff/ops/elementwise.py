@@ -410,17 +410,61 @@ class SigmoidGrad(Primitive):
 
 
 class Softplus(Primitive):
+    """softplus(x) - shift. When the call is recorded, the forward also keeps
+    sigmoid(x) (one extra pass over exp(-|x|), which softplus computes anyway),
+    so the vjp is a product ``g * sigmoid`` and differentiating it again costs
+    only polynomial passes (no exponentials): the force-matching hot path."""
+
     name = "softplus"
 
+    def __init__(self, shift: float = 0.0):
+        self.shift = shift
+
     def forward(self, ctx, xp, x):
+        recorded = _recording() and any(t.requires_grad for t in ctx.inputs)
         if xp is np and x.dtype.kind == "f":
             from ..kernels import cpu
 
-            return cpu.softplus(x)
-        return xp.logaddexp(0.0, x).astype(x.dtype, copy=False)
+            if recorded:
+                y, ctx.sig = cpu.softplus_sigmoid(x)
+            else:
+                y = cpu.softplus(x)
+        else:
+            y = xp.logaddexp(0.0, x).astype(x.dtype, copy=False)
+            if recorded:
+                ctx.sig = _sigmoid_raw(xp, x)
+        if self.shift:
+            y -= self.shift
+        return y
 
     def vjp(self, ctx, needs, g):
-        return (SoftplusGrad()(ctx.inputs[0], g),)
+        x = ctx.inputs[0]
+        sig = getattr(ctx, "sig", None)
+        if sig is None:
+            return (SoftplusGrad()(x, g),)
+        return (g * _KnownSigmoid(sig)(x),)
+
+
+def _recording() -> bool:
+    from ..engine import is_grad_enabled
+
+    return is_grad_enabled()
+
+
+class _KnownSigmoid(Primitive):
+    """sigmoid(x) whose value was computed beforehand (by Softplus); vjp as Sigmoid."""
+
+    name = "sigmoid"
+
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, ctx, xp, x):
+        ctx.keep_outputs()
+        return self.value
+
+    def vjp(self, ctx, needs, g):
+        return (_sigmoid_grad(ctx.output(), g),)
 
 
 class SoftplusGrad(Primitive):
@@ -526,9 +570,10 @@ def sigmoid(x: Any) -> Tensor:
     return _sigmoid(x)
 
 
-def softplus(x: Any) -> Tensor:
-    """log(1 + e**x), stable for large |x|."""
-    return _softplus(x)
+def softplus(x: Any, shift: float = 0.0) -> Tensor:
+    """log(1 + e**x) - shift, stable for large |x| (``shift=log 2``: SchNet's
+    shifted softplus, zero at zero, in one primitive)."""
+    return _softplus(x) if not shift else Softplus(float(shift))(x)
 
 
 def silu(x: Any) -> Tensor:

@@ -11,6 +11,7 @@ from .data import Dataset, label_configurations, label_with_pyscf
 from .generate import generate_dataset, sample_configurations
 from .graph import Graph, build_graph, cosine_cutoff, gaussian_rbf, pair_vectors
 from .potential import NeuralPotential, mlmm_openmm_system
+from .prior import ShortRangeWall
 from .schnet import SchNet, shifted_softplus
 from .symmetry import SymmetryFunctions
 from .training import (
@@ -29,5 +30,5 @@ __all__ = [
     "TrainConfig", "TrainResult", "build_graph", "cosine_cutoff", "errors", "gaussian_rbf",
     "generate_dataset", "label_configurations", "label_with_pyscf", "load_checkpoint",
     "mlmm_openmm_system", "pair_vectors", "plot_learning_curve", "predict",
-    "sample_configurations", "save_checkpoint", "shifted_softplus", "train",
+    "sample_configurations", "save_checkpoint", "ShortRangeWall", "shifted_softplus", "train",
 ]

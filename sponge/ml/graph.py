@@ -106,7 +106,7 @@ def pair_vectors(g: Graph, x: ad.Tensor) -> ad.Tensor:
     for m in range(g.n_mol):
         sel = mol == m
         shift[sel] = minimum_image(raw[sel], g.boxes[m]) - raw[sel]
-    return d + shift
+    return d + shift.astype(raw.dtype, copy=False)
 
 
 def cosine_cutoff(r: ad.Tensor, cutoff: float) -> ad.Tensor:

@@ -107,7 +107,9 @@ class NeuralPotential:
         for p in params:
             p.requires_grad = False
         try:
-            x = ad.tensor(pos, requires_grad=True)
+            # positions in the model's precision: no cast node on the hot path
+            x = ad.tensor(pos.astype(getattr(self.model, "dtype", pos.dtype), copy=False),
+                          requires_grad=True)
             with ad.enable_grad():
                 e = self._energy_tensor(x, pos, box)
                 (g,) = ad.autograd(e, x)

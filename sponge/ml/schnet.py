@@ -26,7 +26,7 @@ _LOG2 = float(np.log(2.0))
 
 def shifted_softplus(x: ad.Tensor) -> ad.Tensor:
     """softplus(x) - log 2 (zero at zero), SchNet's activation."""
-    return ad.softplus(x) - _LOG2
+    return ad.softplus(x, shift=_LOG2)
 
 
 class Interaction(nn.Module):
@@ -73,12 +73,13 @@ class SchNet(nn.Module):
         rng = np.random.default_rng(seed)
         self.n_species = int(n_species)
         self.cutoff = float(cutoff)
-        self.centers = np.linspace(0.0, cutoff, n_rbf)
+        self.dtype = np.dtype(dtype)
+        self.centers = np.linspace(0.0, cutoff, n_rbf).astype(dtype)
         spacing = self.centers[1] - self.centers[0]
         self.gamma = 0.5 / spacing**2
         nf = n_filters or n_features
-        self.embedding = nn.Parameter(rng.standard_normal((n_species, n_features)).astype(dtype)
-                                      / np.sqrt(n_features))
+        self.embedding = nn.Parameter((rng.standard_normal((n_species, n_features))
+                                       / np.sqrt(n_features)).astype(dtype))
         self.interactions = nn.Sequential(*[Interaction(n_features, n_rbf, nf, rng, dtype)
                                             for _ in range(n_interactions)])
         self.out1 = nn.Linear(n_features, max(1, n_features // 2), seed=rng, dtype=dtype)
@@ -93,6 +94,7 @@ class SchNet(nn.Module):
                 f"species indices must lie in [0, {self.n_species}); got "
                 f"{g.species.min()}..{g.species.max()}"
             )
+        x = ad.astype(x, self.dtype)  # positions in the weights' precision (float32 models)
         r = ad.safe_norm(pair_vectors(g, x), axis=-1)
         rbf = gaussian_rbf(r, self.centers, self.gamma)
         fcut = cosine_cutoff(r, self.cutoff)

@@ -74,7 +74,8 @@ def predict(model: Any, data: Dataset, idx: np.ndarray | None = None,
     pos = data.positions[idx]
     boxes = None if data.box is None else data.box[idx]
     g = build_graph(data.species, pos, boxes, model.cutoff)
-    x = ad.tensor(pos.reshape(-1, 3), requires_grad=True)
+    dtype = getattr(model, "dtype", np.float64)
+    x = ad.tensor(pos.reshape(-1, 3).astype(dtype), requires_grad=True)
     with ad.enable_grad():
         e = model.energies(g, x)
         (gx,) = ad.autograd(e.sum(), x, create_graph=create_graph)
@@ -92,10 +93,19 @@ def errors(model: Any, data: Dataset, batch_size: int = 64) -> tuple[float, floa
     return float(np.sqrt(se_e / len(data))), float(np.sqrt(se_f / (len(data) * data.n_atoms * 3)))
 
 
-def init_energy_shift(model: Any, data: Dataset) -> None:
-    """Start per-species shifts at the mean energy per atom (the MLP learns the rest)."""
+def init_energy_shift(model: Any, data: Dataset, force_length: float | None = None) -> None:
+    """Start per-species shifts at the mean energy per atom (the MLP learns the rest).
+
+    With ``force_length`` (nm) and a model with an ``energy_scale`` attribute,
+    also set that output scale to ``rms(forces) * force_length`` kJ/mol, so that
+    a freshly initialised network (outputs and radial slopes of order one per
+    ``force_length``) starts with forces of the data's magnitude; without it,
+    Adam spends its first thousands of steps growing the last layer.
+    """
     shift = model.atom_shift
     shift.data = np.full_like(shift.data, data.energy.mean() / data.n_atoms)
+    if force_length is not None and hasattr(model, "energy_scale"):
+        model.energy_scale = float(np.sqrt(np.mean(data.forces**2)) * force_length)
 
 
 def train(model: Any, train_set: Dataset, valid_set: Dataset | None = None,
@@ -127,8 +137,8 @@ def train(model: Any, train_set: Dataset, valid_set: Dataset | None = None,
 
     def loss_fn(idx):
         e, f = predict(model, train_set, idx, create_graph=True)
-        de = (e - train_set.energy[idx]) * (1.0 / n_at)
-        df = f - train_set.forces[idx].reshape(-1, 3)
+        de = (e - train_set.energy[idx].astype(e.dtype)) * (1.0 / n_at)
+        df = f - train_set.forces[idx].reshape(-1, 3).astype(f.dtype)
         return cfg.energy_weight * ad.mean(de * de) + cfg.force_weight * ad.mean(df * df)
 
     step = ad.value_and_grad(loss_fn, argnums=None, params=params, allow_unused=True)

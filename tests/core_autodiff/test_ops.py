@@ -118,6 +118,8 @@ CASES = [
     ("tanh_large", ad.tanh, [R(300, 40)], np.tanh),
     ("sigmoid_large", ad.sigmoid, [R(300, 40) * 40], scipy.special.expit),
     ("softplus_large", ad.softplus, [R(200, 50) * 30], lambda a: np.logaddexp(0, a)),
+    ("softplus_shift", lambda a: ad.softplus(a, shift=np.log(2.0)), [R(300, 40) * 5],
+     lambda a: np.logaddexp(0, a) - np.log(2.0)),
     ("safe_norm", lambda a: ad.safe_norm(a, axis=-1), [R(5, 3)],
      lambda a: np.linalg.norm(a, axis=-1)),
     ("astype", lambda a: ad.astype(a, np.float64) * 1.0, [R(3).astype(np.float32)],

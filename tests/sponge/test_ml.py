@@ -80,6 +80,10 @@ def test_periodic_invariance_translation_and_image(model):
     imaged = pos.copy()
     imaged[5] += box[0] - 2 * box[2]  # same atom, another periodic image
     assert NeuralPotential(model, species=species).energy(imaged, box) == pytest.approx(e0, rel=1e-12)
+    # control: the same atom moved by a vector that is not a lattice vector changes the energy
+    moved = pos.copy()
+    moved[5] += 0.5 * box[0]
+    assert abs(NeuralPotential(model, species=species).energy(moved, box) - e0) > 1e-6 * abs(e0)
 
 
 @pytest.mark.parametrize("model", small_models(), ids=["schnet", "bp"])
@@ -89,6 +93,39 @@ def test_rotation_invariance_non_periodic(model):
     e0 = NeuralPotential(model, species=species).energy(pos)
     e1 = NeuralPotential(model, species=species).energy(pos @ q.T + 0.3)
     assert e1 == pytest.approx(e0, rel=1e-11)
+    # control: a non-rigid map (stretch along x) changes the energy
+    e2 = NeuralPotential(model, species=species).energy(pos * np.array([1.05, 1.0, 1.0]))
+    assert abs(e2 - e0) > 1e-6 * abs(e0)
+
+
+def test_float32_schnet_matches_float64_and_trains_in_float32():
+    """A float32 model (torch's default precision) gives the float64 model's energy and
+    forces to float32 accuracy, and its force-matching gradients stay float32."""
+    species, pos, box = water_box()
+    m64 = SchNet(3, n_features=12, n_interactions=2, n_rbf=10, cutoff=0.45, seed=1)
+    m32 = SchNet(3, n_features=12, n_interactions=2, n_rbf=10, cutoff=0.45, seed=1,
+                 dtype=np.float32)
+    m32.load_state_dict({k: v.astype(np.float32) for k, v in m64.state_dict().items()})
+    m64.energy_scale = m32.energy_scale = 30.0
+    e64, f64 = NeuralPotential(m64, species=species).energy_forces(pos, box)
+    e32, f32 = NeuralPotential(m32, species=species).energy_forces(pos, box)
+    assert e32 == pytest.approx(e64, rel=1e-5, abs=1e-4)
+    np.testing.assert_allclose(f32, f64, rtol=0, atol=2e-5 * np.abs(f64).max())
+    confs = np.stack([pos, pos + rng.normal(0, 0.005, pos.shape)])
+    data = Dataset(species, confs, rng.standard_normal(2), rng.standard_normal(confs.shape),
+                   np.broadcast_to(box, (2, 3, 3)))
+    from sponge.ml import predict
+
+    params = m32.parameters()
+
+    def loss():
+        e, f = predict(m32, data, create_graph=True)
+        return ad.mean((e - data.energy.astype(np.float32)) ** 2) + ad.mean(
+            (f - data.forces.reshape(-1, 3).astype(np.float32)) ** 2)
+
+    val, grads = ad.value_and_grad(loss, argnums=None, params=params)()
+    assert val.dtype == np.float32
+    assert all(g.dtype == np.float32 for g in grads)
 
 
 def test_neighbor_list_reused_until_half_skin():
@@ -376,3 +413,37 @@ def test_contract_signature_neural_potential_model_species():
     model.species = species
     e = sponge.NeuralPotential(model).energy(pos, box)
     assert e == pytest.approx(NeuralPotential(model, species=species).energy(pos, box), rel=1e-14)
+
+
+def test_short_range_wall_zero_on_data_and_forces_are_gradient():
+    """The wall is zero on every configuration of the data it was built from, pushes
+    atoms apart below the shortest distance seen, and its forces are -dE/dx."""
+    from sponge.ml import ShortRangeWall
+
+    data = lj_dataset(10)
+    wall = ShortRangeWall.from_dataset(data, fraction=0.9, k=2.0e4)
+    for c in range(len(data)):
+        e, f = wall.energy_forces(data.positions[c])
+        assert e == 0.0 and not f.any()
+    pos = data.positions[0].copy()
+    r0 = wall.r_min[0, 0]
+    pos[1] = pos[0] + np.array([0.6 * r0, 0.1 * r0, 0.0])  # atoms 0 and 1 far too close
+    e, f = wall.energy_forces(pos)
+    assert e > 0 and f[1, 0] > 0 > f[0, 0]  # repulsive
+    num = np.zeros_like(pos)
+    h = 1e-7
+    for a in range(len(pos)):
+        for k in range(3):
+            p = pos.copy()
+            p[a, k] += h
+            ep = wall.energy(p)
+            p[a, k] -= 2 * h
+            num[a, k] = -(ep - wall.energy(p)) / (2 * h)
+    np.testing.assert_allclose(f, num, rtol=1e-6, atol=1e-6 * np.abs(f).max())
+    # periodic: the same close pair across the box boundary
+    box = np.eye(3) * 3.0
+    shifted = pos + np.array([2.9 - pos[1, 0], 0.0, 0.0])
+    shifted[1, 0] -= 3.0
+    assert wall.energy(shifted, box) == pytest.approx(e, rel=1e-9)
+    with pytest.raises(ValueError, match="r_min"):
+        ShortRangeWall(np.array([0, 1]), np.zeros((1, 1)))
