@@ -346,3 +346,22 @@ def test_sits_section_of_the_run_config_builds_a_sits(tmp_path):
     doc["sits"]["cross_factor"] = 1.5
     with pytest.raises(ConfigError, match="cross_factor"):
         parse_config(doc, tmp_path / "run.toml")
+
+
+def test_selected_pair_list_is_rebuilt_after_large_moves_and_box_changes():
+    system, state = _random_periodic("PME")
+    nb = system.term("nonbonded")
+    mask = np.zeros(system.n_atoms, bool)
+    mask[:5] = True
+    sel = SelectedNonbonded(nb, mask, 0.5, skin=0.1)
+    x = state.positions.copy()
+    sel.energy(x, state.box)
+    rng = np.random.default_rng(4)
+    for scale, box in ((0.005, state.box), (0.3, state.box), (0.0, state.box * 1.01)):
+        x = x + rng.normal(0.0, scale, x.shape)
+        x[1] = x[0] + [0.15, 0.0, 0.0]
+        got = sel.energy_forces(x, box)
+        fresh = SelectedNonbonded(nb, mask, 0.5, skin=0.1).energy_forces(x, box)
+        assert got[0] == pytest.approx(fresh[0], rel=1e-12)
+        np.testing.assert_allclose(got[1], fresh[1], rtol=1e-10, atol=1e-10)
+    assert sel.n_builds == 3
