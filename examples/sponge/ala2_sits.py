@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> dict:
                            nk_traj_file=a.out / "nk_traj.dat")
     integrator = sponge.LangevinMiddleIntegrator(300.0, 1.0, 0.002)
     sim = sponge.Simulation(system, integrator, state, seed=a.seed, bias=sits)
-    sim.minimize(max_iterations=500)
+    sim.minimize(max_iterations=50 if a.quick else 500)
     sim.set_velocities_to_temperature(300.0, seed=a.seed)
     t0 = time.perf_counter()
     if sits is not None:
