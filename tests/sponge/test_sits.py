@@ -365,3 +365,22 @@ def test_selected_pair_list_is_rebuilt_after_large_moves_and_box_changes():
         assert got[0] == pytest.approx(fresh[0], rel=1e-12)
         np.testing.assert_allclose(got[1], fresh[1], rtol=1e-10, atol=1e-10)
     assert sel.n_builds == 3
+
+
+def test_checkpoint_restores_the_sits_state(tmp_path):
+    system, state = _random_periodic("PME")
+    sits = _sits(selection=np.arange(6), update_interval=4, temperature=None)
+    sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(300.0, 5.0, 0.001), state,
+                            bias=sits, seed=2)
+    sim.minimize(max_iterations=200)
+    sim.run(10)
+    sim.save_checkpoint(tmp_path / "run.chk")
+    sim.run(6)
+    want = sits.log_nk.copy()
+    fresh = _sits(selection=np.arange(6), update_interval=4, temperature=None)
+    sim2 = sponge.Simulation.from_checkpoint(tmp_path / "run.chk", system,
+                                             sponge.LangevinMiddleIntegrator(300.0, 5.0, 0.001),
+                                             bias=fresh)
+    assert fresh.n_updates == 2 and fresh._n_records == 2
+    sim2.run(6)
+    np.testing.assert_allclose(fresh.log_nk, want, rtol=1e-10)
