@@ -103,7 +103,7 @@ def max_displacement2(x, x_ref):
 
 @njit(cache=True, fastmath=True)
 def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, box, periodic,
-                         mode, cutoff, alpha, krf, crf, rsw, forces):
+                         mode, cutoff, alpha, krf, crf, rsw, table, inv_h, forces):
     """Weighted LJ + Coulomb over the listed pairs of the selected atoms.
 
     Args:
@@ -112,6 +112,7 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
         q: ``(n,)`` charges times ``sqrt(k_e)``. sig: ``(n,)`` nm. eps: ``(n,)`` kJ/mol.
         mode: 0 plain, 1 reaction field, 2 Ewald real space. cutoff: nm (huge: none).
         rsw: switch start, nm, or < 0.
+        table, inv_h: the term's tabulated ``erfc`` (mode 2), from ``direct.erfc_table``.
         forces: ``(n, 3)`` accumulated into.
 
     Returns:
@@ -119,6 +120,12 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
     """
     cut2 = cutoff * cutoff
     use_sw = rsw >= 0.0
+    a_h = alpha * inv_h
+    n_tab = table.shape[0] - 1
+    # minimum image with multiplications (reduced triclinic box, as minimum_image_pair)
+    ia = 1.0 / box[0, 0] if periodic else 0.0
+    ib = 1.0 / box[1, 1] if periodic else 0.0
+    ic = 1.0 / box[2, 2] if periodic else 0.0
     inv_width = 1.0 / (cutoff - rsw) if use_sw else 0.0
     e_tot = 0.0
     for a in range(selected.shape[0]):
@@ -135,8 +142,14 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
             dx = x[j, 0] - xi
             dy = x[j, 1] - yi
             dz = x[j, 2] - zi
-            if periodic:
-                dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
+            sh = np.rint(dz * ic)
+            dx -= sh * box[2, 0]
+            dy -= sh * box[2, 1]
+            dz -= sh * box[2, 2]
+            sh = np.rint(dy * ib)
+            dx -= sh * box[1, 0]
+            dy -= sh * box[1, 1]
+            dx -= np.rint(dx * ia) * box[0, 0]
             r2 = dx * dx + dy * dy + dz * dz
             if r2 >= cut2:
                 continue
@@ -163,10 +176,14 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
                 vc = qq * (inv_r + krf * r2 - crf)
                 fc = qq * (inv_r * inv_r2 - 2.0 * krf)
             else:
-                ar = alpha * r
-                erfc_ar = math.erfc(ar)
+                # the nonbonded term's tabulated erfc (see direct.erfc_table)
+                u = a_h * r
+                mm = min(int(u), n_tab - 1)
+                t = u - mm
+                erfc_ar = table[mm, 0] + t * (table[mm, 1] + t * (table[mm, 2] + t * table[mm, 3]))
+                g = table[mm, 4] + t * (table[mm, 5] + t * (table[mm, 6] + t * table[mm, 7]))
                 vc = qq * erfc_ar * inv_r
-                fc = qq * (erfc_ar + _TWO_OVER_SQRT_PI * ar * math.exp(-ar * ar)) * inv_r * inv_r2
+                fc = qq * g * inv_r * inv_r2
             e_tot += w * (vlj + vc)
             fs = w * (flj + fc)
             fxi -= fs * dx
@@ -300,7 +317,8 @@ class SelectedNonbonded:
         self._ensure_list(x, b, cutoff)
         e = selected_pair_kernel(x, self.selected, self._offsets, self._partners, self._weights,
                                  self._q, t.sigmas, t.epsilons, b, self.periodic, self.mode,
-                                 cutoff, float(t.alpha), float(t.krf), float(t.crf), rsw, forces)
+                                 cutoff, float(t.alpha), float(t.krf), float(t.crf), rsw,
+                                 t._table, float(t._inv_h), forces)
         if len(self._exc_pairs):
             e += weighted_exception_kernel(x, self._exc_pairs, self._exc_weight, self._exc_cp,
                                            self._exc_sig, self._exc_eps, b,
