@@ -16,7 +16,8 @@ stays the unbiased energy and :attr:`Integrator.biased_energy` is the biased one
 A bias may also define ``after_step(state) -> bool``, called once after every
 completed step (and barostat move), e.g. for SITS to record its n_k statistics;
 when it returns True the bias changed, and the cached biased energy and forces
-are redone by ``bias.refresh(energy, biased_forces)`` (or recomputed if it has none).
+are redone by ``bias.refresh(energy, biased_forces)`` (or recomputed if it has none);
+a bias that sets ``needs_refresh = True`` between runs gets the same at the next step.
 
 Every step checks that the energy is finite and did not jump by more than
 ``energy_jump`` kJ/mol, and raises :class:`sponge.SimulationInstabilityError`
@@ -203,6 +204,9 @@ class Integrator:
         if state.box is None and self.system.box is not None:
             state.box = self.system.box.copy()
         self._ensure_forces(state)
+        if getattr(self.bias, "needs_refresh", False):  # e.g. SITS switched mode between runs
+            self.bias.needs_refresh = False
+            self._bias_changed()
         system = self.system
         remove_cm = system.remove_cm_motion
         cm_every = max(1, system.cm_motion_interval)

@@ -127,6 +127,8 @@ class SITS:
         self._mode = value
         self._log_p = np.full(len(self.temperatures), -np.inf)
         self._n_records = 0
+        # the integrator's cached biased forces were made in the old mode
+        self.needs_refresh = True
 
     @property
     def beta0(self) -> float:

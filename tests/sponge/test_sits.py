@@ -384,3 +384,22 @@ def test_checkpoint_restores_the_sits_state(tmp_path):
     assert fresh.n_updates == 2 and fresh._n_records == 2
     sim2.run(6)
     np.testing.assert_allclose(fresh.log_nk, want, rtol=1e-10)
+
+
+def test_a_mode_change_between_runs_refreshes_the_cached_biased_forces():
+    system, state = _random_periodic("PME")
+    sits = _sits(selection=np.arange(6), mode="observation", temperature=None)
+    integ = sponge.LangevinMiddleIntegrator(300.0, 5.0, 0.001)
+    sim = sponge.Simulation(system, integ, state, bias=sits, seed=3)
+    sim.minimize(max_iterations=100)
+    sim.run(4)
+    assert integ.biased_energy == pytest.approx(integ.potential_energy)
+    sits.energy_shift = sits.report_columns()["E_s"]
+    sits.log_nk = -np.linspace(0.0, 1.0, 12) ** 2 * 40.0
+    sits.mode = "production"
+    integ.step(sim.state, 0)
+    assert integ.biased_energy == pytest.approx(
+        integ.potential_energy + sits.bias(sim.state), abs=1e-8)
+    e, f = system.energy_forces(sim.state)
+    _, want = sits.modify(sim.state, e, f)
+    np.testing.assert_allclose(integ.forces, want, rtol=1e-10, atol=1e-9)
