@@ -10,17 +10,18 @@ free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 (250,000 samples of plain MD at 300 K). ``--plain`` runs unbiased MD of the
 same length instead, to count how often each visits phi > 0 (alpha_L / C7ax).
 
-Run time: ``--quick`` (CI) takes seconds; the default settings
-(0.1 ns iteration + 1 ns production) take about 10 ms/step on two cores,
-i.e. a few hours; ``--max-wall`` stops production early and still writes
-everything. The published benchmark uses 2 ns + 40 ns.
+Run time: ``--quick`` (CI) takes seconds; the default settings (2 ns
+iteration + 10 ns production, what the n_k need: 40 ps of iteration was far
+from converged, see ``docs/validation/ala2_sits.md``) take about 10 ms/step
+on two cores, i.e. about 35 hours; ``--max-wall`` stops production early and
+still writes everything. The published benchmark uses 2 ns + 40 ns.
 
 Outputs in ``--out``: ``frames_<tag>.npz`` (phi, psi, bias, E_s per frame),
 ``nk_traj.dat`` and ``nk_rest.txt`` (SITS), ``summary_<tag>.json`` and, for
 SITS, ``fes_<tag>.png`` (reweighted FES next to the reference).
 
     python examples/sponge/ala2_sits.py --quick
-    python examples/sponge/ala2_sits.py --iteration-steps 50000 --production-steps 500000
+    python examples/sponge/ala2_sits.py --iteration-steps 20000 --max-wall 4300
 """
 
 from __future__ import annotations
@@ -129,8 +130,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--out", type=Path, default=Path("ala2_sits_out"))
     ap.add_argument("--equilibration-steps", type=int, default=5000)
-    ap.add_argument("--iteration-steps", type=int, default=50_000)
-    ap.add_argument("--production-steps", type=int, default=500_000)
+    ap.add_argument("--iteration-steps", type=int, default=1_000_000)
+    ap.add_argument("--production-steps", type=int, default=5_000_000)
     ap.add_argument("--frame-interval", type=int, default=10)
     ap.add_argument("--max-wall", type=float, default=float("inf"),
                     help="seconds: stop production early (everything is still written)")
