@@ -87,6 +87,14 @@ def build_barostat(spec: dict | None):
                anisotropic=spec["anisotropic"])
 
 
+def build_sits(spec: dict | None):
+    """A :class:`sponge.SITS` from a validated ``[sits]`` table (or None)."""
+    if spec is None:
+        return None
+    cls = _sponge_attr("SITS", "[sits]")
+    return cls(**spec)
+
+
 def build_reporters(cfg: RunConfig, append: bool = False) -> list:
     """Reporters of the ``[output]`` table (appending to existing files on restart)."""
     import sponge
@@ -133,16 +141,18 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
         f"{len(system.constraints)} constraints ({time.perf_counter() - t0:.1f} s)")
     integrator = build_integrator(cfg.integrator)
     barostat = build_barostat(cfg.barostat)
+    sits = build_sits(cfg.sits)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     reporters = build_reporters(cfg, append=cfg.restart is not None)
     if cfg.restart is not None:
         sim = sponge.Simulation.from_checkpoint(cfg.restart, system, integrator,
                                                 reporters=reporters, platform=cfg.platform,
-                                                barostat=barostat)
+                                                barostat=barostat, bias=sits)
         say(f"restarted from {cfg.restart} at step {sim.state.step}")
     else:
         sim = sponge.Simulation(system, integrator, state, reporters=reporters,
-                                platform=cfg.platform, seed=cfg.seed, barostat=barostat)
+                                platform=cfg.platform, seed=cfg.seed, barostat=barostat,
+                                bias=sits)
         if cfg.minimize:
             e0 = system.potential_energy(sim.state)
             sim.minimize(cfg.minimize_tolerance, cfg.minimize_max_iterations)

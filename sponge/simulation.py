@@ -90,7 +90,9 @@ class Simulation:
         reporters: reporters observing the loop (see :mod:`sponge.reporters`).
         platform: "cpu" (or "cuda", which raises a clear error when unavailable).
         bias: an optional bias (e.g. SITS); handed to the integrator as
-            ``integrator.bias`` before it is bound.
+            ``integrator.bias`` before it is bound, after ``bias.bind(system)``
+            when it has one (``bind(system, temperature=T)`` when the bias has
+            ``temperature = None``: it takes the integrator's).
         seed: seed of the integrator's random stream (None: fresh entropy).
         barostat: optional barostat, attached as ``integrator.barostat``.
         guard_interval: steps between stability checks when no reporter asks
@@ -130,6 +132,17 @@ class Simulation:
         self.seed = seed
         if bias is not None:
             integrator.bias = bias
+            bind = getattr(bias, "bind", None)
+            if callable(bind) and getattr(bias, "temperature", 0.0) is None:
+                # the bias takes the thermostat's temperature (SITS: T_0)
+                t = getattr(integrator, "temperature", None)
+                if t is None:
+                    raise ValueError(f"{type(bias).__name__} needs the simulation temperature "
+                                     f"and {type(integrator).__name__} has none: pass it to "
+                                     "the bias")
+                bind(system, temperature=t)
+            elif callable(bind):
+                bind(system)
         if barostat is not None:
             integrator.barostat = barostat
         self.guard_interval = int(guard_interval)
