@@ -107,3 +107,8 @@ __all__ += [
 from sponge.ml import NeuralPotential  # noqa: E402
 
 __all__ += ["NeuralPotential"]
+
+from sponge import analysis  # noqa: E402
+from sponge.sits import SITS  # noqa: E402
+
+__all__ += ["SITS", "analysis"]

@@ -6,7 +6,11 @@ Phys. Commun. 91, 283 (1995); Aqvist et al., Chem. Phys. Lett. 384, 288
 ``[-s, s]``; each molecule's centre (the mean of its atoms' positions) is
 scaled with the box while the molecule keeps its internal geometry, so
 constraints stay satisfied. The move is accepted with probability
-``min(1, exp(-w/kT))``, ``w = dU + P dV - N_mol kT ln(V'/V)``. The step size
+``min(1, exp(-w/kT))``, ``w = dU + P dV - N_mol kT ln(V'/V)``. With a bias
+(SITS, metadynamics) ``U`` is the biased (effective) potential, so the
+pressure it samples is that of the effective potential (for SITS the virial
+of the selected part scaled by ``f_b``); a bias with ``snapshot()`` /
+``restore(snap)`` gets its reported values restored after a rejected move. The step size
 ``s`` starts at 1% of the volume and adapts as OpenMM's: every 10 attempts it
 is divided by 1.1 when fewer than 25% were accepted, multiplied by 1.1 (at
 most 0.3 V) when more than 75% were.
@@ -165,6 +169,8 @@ class MonteCarloBarostat:
         if len(system.virtual_sites):
             system.virtual_sites.compute_positions(state.positions)
         kt = BOLTZ * self.temperature
+        bias = integrator.bias
+        snap = bias.snapshot() if hasattr(bias, "snapshot") else None
         try:
             e1, f1 = system.energy_forces(state)
             eb1 = e1
@@ -184,6 +190,8 @@ class MonteCarloBarostat:
             state.positions[...] = old_pos
             state.box = old_box
             integrator._energy, integrator._biased_energy, integrator._forces = e0, eb0, f0
+            if snap is not None:
+                bias.restore(snap)
         integrator._pos_ref = state.positions
         integrator._cache_step = state.step
         self.n_attempted += 1

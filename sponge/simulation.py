@@ -140,6 +140,16 @@ class Simulation:
             if hasattr(bias, "bind"):
                 bias.bind(system)
             integrator.bias = bias
+            bind = getattr(bias, "bind", None)
+            if callable(bind):
+                bind(system)
+            if getattr(bias, "temperature", 0.0) is None:
+                t = getattr(integrator, "temperature", None)
+                if t is None:
+                    raise ValueError(f"{type(bias).__name__} needs the simulation temperature "
+                                     f"and {type(integrator).__name__} has none: pass it to "
+                                     "the bias")
+                bias.bind(system, temperature=t)
         if barostat is not None:
             integrator.barostat = barostat
         self.guard_interval = int(guard_interval)

@@ -13,6 +13,8 @@ A bias (``integrator.bias``, e.g. SITS or a restraint) is any object with
 ``modify(state, energy, forces) -> (biased_energy, biased_forces)``; the
 dynamics then follows the biased forces while :attr:`Integrator.potential_energy`
 stays the unbiased energy and :attr:`Integrator.biased_energy` is the biased one.
+A bias may also define ``after_step(state)``, called once after every completed
+step (and barostat move), e.g. for SITS to record its n_k statistics.
 
 Every step checks that the energy is finite and did not jump by more than
 ``energy_jump`` kJ/mol, and raises :class:`sponge.SimulationInstabilityError`
@@ -204,6 +206,7 @@ class Integrator:
         cm_every = max(1, system.cm_motion_interval)
         has_sites = len(system.virtual_sites) > 0
         baro = self._barostat
+        after = getattr(self.bias, "after_step", None)
         for _ in range(int(n_steps)):
             if remove_cm and state.step % cm_every == 0:
                 remove_com_velocity_kernel(state.velocities, self.masses)
@@ -213,6 +216,8 @@ class Integrator:
             self._cache_step = state.step
             if baro is not None and state.step % baro.frequency == 0:
                 baro.apply(self, state)
+            if after is not None:
+                after(state)
 
     def _advance(self, state: State, has_sites: bool) -> None:
         raise NotImplementedError

@@ -1,0 +1,114 @@
+"""ITS effective potential and the iterative determination of the weights n_k.
+
+With ``beta_k = 1/(k_B T_k)`` for the ladder, ``beta_0`` the simulation
+temperature and a shifted energy ``E' = E - s`` (``s`` any constant, kJ/mol),
+
+    U_eff(E) = -(1/beta_0) ln sum_k n_k exp(-beta_k E') + s
+    Delta V  = U_eff - E = -(1/beta_0) ln sum_k n_k exp(-(beta_k - beta_0) E')
+    f_b      = dU_eff/dE = sum_k beta_k n_k e^{-beta_k E'} / (beta_0 sum_k n_k e^{-beta_k E'})
+
+(Gao, J. Chem. Phys. 128, 064105 (2008)). Everything is kept in log space
+(``log_nk``). The n_k are iterated towards ``n_k Z_k = const`` with Gao's
+recursion and a running, population-weighted average (spec:
+``shared/reference/md_anchors.md`` 2.4): each record adds the normalised
+membership ``exp(g_k - logsumexp g)``, ``g_k = ln n_k - beta_k E'``, to ``P_k``;
+every ``update_interval`` records, for each neighbouring pair,
+``r_k = P_{k+1}/P_k``, ``w_k = (P_k P_{k+1})^{1/2}``,
+``m_k <- m_k (W_k + w_k r_k)/(W_k + w_k)``, ``W_k <- W_k + w_k`` with
+``m_k = n_k/n_{k+1}``; then ``ln n_1 = 0``, ``ln n_{k+1} = ln n_k - ln m_k``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: largest change of ln m_k accepted from one window (keeps the first windows,
+#: where some P_k are ~0, from throwing n_k across hundreds of e-folds)
+MAX_LOG_RATIO = 8.0
+
+
+@njit(cache=True)
+def its_bias(e_shifted: float, log_nk: np.ndarray, beta: np.ndarray,
+             beta0: float) -> tuple:
+    """``(Delta V, f_b)`` at the shifted energy ``E'`` (kJ/mol; f_b dimensionless)."""
+    k = log_nk.shape[0]
+    gmax = -np.inf
+    hmax = -np.inf
+    for i in range(k):
+        g = log_nk[i] - beta[i] * e_shifted
+        h = log_nk[i] - (beta[i] - beta0) * e_shifted
+        gmax = max(gmax, g)
+        hmax = max(hmax, h)
+    s = 0.0
+    sb = 0.0
+    sh = 0.0
+    for i in range(k):
+        w = math.exp(log_nk[i] - beta[i] * e_shifted - gmax)
+        s += w
+        sb += beta[i] * w
+        sh += math.exp(log_nk[i] - (beta[i] - beta0) * e_shifted - hmax)
+    dv = -(hmax + math.log(sh)) / beta0
+    return dv, sb / (s * beta0)
+
+
+@njit(cache=True)
+def its_record(e_shifted: float, log_nk: np.ndarray, beta: np.ndarray,
+               log_p: np.ndarray) -> None:
+    """Add one sample's normalised memberships to ``log_p`` (log of P_k, in place)."""
+    k = log_nk.shape[0]
+    gmax = -np.inf
+    for i in range(k):
+        gmax = max(gmax, log_nk[i] - beta[i] * e_shifted)
+    s = 0.0
+    for i in range(k):
+        s += math.exp(log_nk[i] - beta[i] * e_shifted - gmax)
+    lse = gmax + math.log(s)
+    for i in range(k):
+        a = log_p[i]
+        b = log_nk[i] - beta[i] * e_shifted - lse
+        if a == -np.inf:
+            log_p[i] = b
+        elif a > b:
+            log_p[i] = a + math.log1p(math.exp(b - a))
+        else:
+            log_p[i] = b + math.log1p(math.exp(a - b))
+
+
+def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
+                  ratio_exponent: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """One Gao update from the window populations; returns ``(new log_nk, new norm)``.
+
+    Args:
+        log_nk: ``(K,)`` current ln n_k.
+        log_p: ``(K,)`` ln P_k accumulated over the window.
+        norm: ``(K-1,)`` running normalisers W_k (0 at the start).
+        ratio_exponent: c_p in ``w_k = (P_k P_{k+1})^{c_p}``.
+    """
+    log_nk = np.asarray(log_nk, dtype=np.float64)
+    log_m = log_nk[:-1] - log_nk[1:]
+    log_r = np.clip(log_p[1:] - log_p[:-1], -MAX_LOG_RATIO, MAX_LOG_RATIO)
+    # window weights relative to a per-window scale: P_k <= number of records
+    log_w = ratio_exponent * (log_p[:-1] + log_p[1:])
+    w = np.exp(log_w)
+    w = np.where(np.isfinite(w), w, 0.0)
+    new_norm = norm + w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        num = norm + w * np.exp(log_r)
+        den = norm + w
+        step = np.where(den > 0, np.log(num) - np.log(den), 0.0)
+    step = np.where(np.isfinite(step), step, 0.0)
+    log_m = log_m + step
+    out = np.empty_like(log_nk)
+    out[0] = 0.0
+    out[1:] = -np.cumsum(log_m)
+    return out, new_norm
+
+
+def log_sum_exp(a: np.ndarray) -> float:
+    """``ln sum exp(a)`` without overflow."""
+    a = np.asarray(a, dtype=np.float64)
+    m = float(np.max(a))
+    return m + float(np.log(np.sum(np.exp(a - m))))
