@@ -112,3 +112,12 @@ from sponge import analysis  # noqa: E402
 from sponge.sits import SITS  # noqa: E402
 
 __all__ += ["SITS", "analysis"]
+
+# --- collective variables, metadynamics, MetaITS (metad) ---
+from sponge import cv  # noqa: E402
+from sponge.bias import CombinedBias  # noqa: E402
+from sponge.metadynamics import Metadynamics  # noqa: E402
+from sponge.metaits import MetaITS  # noqa: E402
+from sponge.reporters.cv import CVReporter  # noqa: E402
+
+__all__ += ["CVReporter", "CombinedBias", "MetaITS", "Metadynamics", "cv"]

@@ -52,11 +52,43 @@ class CombinedBias:
             if not hasattr(b, "modify"):
                 raise ValueError(f"CombinedBias: {b!r} has no modify(state, energy, forces)")
 
-    def bind(self, system) -> None:
-        """Bind every component that wants it."""
+    @property
+    def temperature(self) -> float | None:
+        """None while a component still needs the simulation temperature, else T_0 (K)."""
+        temps = [getattr(b, "temperature", 0.0) for b in self.biases]
+        if any(t is None for t in temps):
+            return None
+        return next((float(t) for t in temps if t), 0.0)
+
+    def bind(self, system, temperature: float | None = None) -> None:
+        """Bind every component that wants it (passing ``temperature`` on when given)."""
         for b in self.biases:
-            if hasattr(b, "bind"):
-                b.bind(system)
+            bind = getattr(b, "bind", None)
+            if not callable(bind):
+                continue
+            if temperature is not None and getattr(b, "temperature", 0.0) is None:
+                bind(system, temperature=temperature)
+            else:
+                bind(system)
+
+    def after_step(self, state) -> None:
+        """Forward the integrator's per-step call to the components that take it."""
+        for b in self._after:
+            b(state)
+
+    @property
+    def _after(self) -> list:
+        return [b.after_step for b in self.biases if hasattr(b, "after_step")]
+
+    def snapshot(self):
+        """Components' snapshots (undone by :meth:`restore` after a rejected MC move)."""
+        return [b.snapshot() if hasattr(b, "snapshot") else None for b in self.biases]
+
+    def restore(self, snap) -> None:
+        """Restore :meth:`snapshot`'s output."""
+        for b, s in zip(self.biases, snap, strict=True):
+            if s is not None and hasattr(b, "restore"):
+                b.restore(s)
 
     def modify(self, state, energy, forces):
         """Apply every component in order."""

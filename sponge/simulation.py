@@ -137,8 +137,6 @@ class Simulation:
         self.bias = bias
         self.seed = seed
         if bias is not None:
-            if hasattr(bias, "bind"):
-                bias.bind(system)
             integrator.bias = bias
             bind = getattr(bias, "bind", None)
             if callable(bind):
