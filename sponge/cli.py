@@ -1,10 +1,12 @@
-"""Command line: ``sponge run CONFIG.toml``, ``sponge info FILE``, ``sponge demo``.
+"""Command line: ``sponge run``, ``sponge info``, ``sponge pmf``, ``sponge demo``.
 
 ``sponge run`` builds the system, integrator, barostat and reporters that a
 TOML file describes (schema in :mod:`sponge.config`), optionally minimises,
 and runs. ``sponge info`` prints atoms, residues, chains, force terms,
 constraints and box of a PDB, Amber parm7/prmtop, GROMACS top/gro, SPONGE
-native input or a sponge checkpoint. ``sponge demo`` runs the built-in example
+native input or a sponge checkpoint. ``sponge pmf`` writes the free-energy
+surface of CV samples (reweighted with a bias column) as CSV and PNG
+(:mod:`sponge.pmf_cli`). ``sponge demo`` runs the built-in example
 (:mod:`sponge.demo`). Errors are printed as one line naming the file, key or
 atom involved, with exit status 2 for bad input and 1 for a failed run.
 
@@ -343,6 +345,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="train a neural-network potential from a TOML configuration")
     t.add_argument("config", help="configuration file (.toml); see sponge.ml.config")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from sponge.pmf_cli import add_parser as _add_pmf
+
+    _add_pmf(sub)
     d = sub.add_parser("demo", help="run the built-in alanine-dipeptide example")
     d.add_argument("--output", default="sponge_demo", help="output folder (default sponge_demo)")
     d.add_argument("--steps", type=int, default=None, help="number of steps (default 250000)")
@@ -369,6 +374,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(info, indent=1))
             else:
                 _print_info(info)
+        elif args.command == "pmf":
+            from sponge.pmf_cli import run_pmf
+
+            print(json.dumps(run_pmf(args), indent=1))
         elif args.command == "train-potential":
             from sponge.ml.config import train_from_config
 
