@@ -257,7 +257,8 @@ class Metadynamics:
         grid_min, grid_max: grid bounds per CV (default: a periodic CV's
             bounds; required for a non-periodic CV).
         grid_bins: bins per CV (default: ``ceil(range / (sigma / 5))``).
-        hills_file: path of the hills file (None: not written).
+        hills_file: path of the hills file (None: not written), created at the
+            first deposition (so a restart can still cut it back).
         grid_file: path of the bias-grid file written every ``grid_interval``
             depositions and by :meth:`close` (None: not written).
         grid_interval: depositions between grid writes.
@@ -335,13 +336,11 @@ class Metadynamics:
         self.grid_file = None if grid_file is None else Path(grid_file)
         self.grid_interval = int(grid_interval)
         self._hills_fh = None
+        self._hills_keep = 0      # rows of an existing hills file kept when it is (re)opened
         self._warned_outside: set[str] = set()
         self._last: dict[str, float] = {}
-        if self.hills_file is not None:
-            if restart and self.hills_file.exists():
-                self.load_hills(self.hills_file)
-            else:
-                self._open_hills(truncate_to=0)
+        if restart and self.hills_file is not None and self.hills_file.exists():
+            self.load_hills(self.hills_file)
 
     # ------------------------------------------------------------- evaluation
     def cv_values(self, positions: np.ndarray, box: np.ndarray | None = None) -> np.ndarray:
@@ -480,8 +479,10 @@ class Metadynamics:
         self._hills_fh = fh
 
     def _write_hill(self, time: float, s: np.ndarray, h: float) -> None:
-        if self._hills_fh is None:
+        if self.hills_file is None:
             return
+        if self._hills_fh is None:   # opened lazily: a restart may still cut it back
+            self._open_hills(truncate_to=self._hills_keep)
         biasf = -1 if self.bias_factor is None else self.bias_factor
         cols = [repr(float(time)), *(repr(float(x)) for x in s),
                 *(repr(float(x)) for x in self.sigma), repr(float(h)), repr(float(biasf))]
@@ -517,8 +518,14 @@ class Metadynamics:
             self._add_hill(s, row[1 + 2 * n])
             count += 1
         if self.hills_file is not None and path.resolve() == self.hills_file.resolve():
-            self._open_hills(truncate_to=count)
+            self._reopen_hills(count)
         return count
+
+    def _reopen_hills(self, keep: int) -> None:
+        if self._hills_fh is not None:
+            self._hills_fh.close()
+            self._hills_fh = None
+        self._hills_keep = keep
 
     def write_grid(self, path: str | os.PathLike) -> None:
         """Write the bias grid: ``s_1 [s_2] bias dbias_ds_1 [dbias_ds_2]`` per point."""
@@ -558,7 +565,7 @@ class Metadynamics:
         self.n_hills = int(d["n_hills"])
         self.ct = float(d["ct"])
         if self.hills_file is not None:
-            self._open_hills(truncate_to=self.n_hills)
+            self._reopen_hills(self.n_hills)
 
     def __repr__(self) -> str:
         return (f"Metadynamics(cvs={[cv.name for cv in self.cvs]}, height={self.height}, "

@@ -171,3 +171,35 @@ def test_reweighted_samples_give_the_analytic_pmf(toy_run):
         sim.run(200)
         xs.append(sim.state.positions[0, 0])
     assert max(xs) < 0.0
+
+
+def test_checkpoint_restart_is_bit_for_bit(tmp_path):
+    toy = DoubleWell(10 * KT, 0.5)
+
+    def make(hills):
+        md = Metadynamics(Position(0, "x", name="x"), T, height=0.3 * KT, sigma=0.025,
+                          bias_factor=5.0, pace=20, grid_min=-1.0, grid_max=1.0,
+                          hills_file=hills)
+        return md, sponge.System(masses=[1.0], terms=[toy])
+
+    md, system = make(tmp_path / "HILLS_a")
+    chk = sponge.CheckpointReporter(tmp_path / "run.chk", 1000)
+    sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, 0.004),
+                            sponge.State(positions=[[-0.5, 0.0, 0.0]]), bias=md,
+                            reporters=[chk], seed=4)
+    sim.run(1000)
+    sim.reporters.clear()
+    sim.run(1000)
+    md.close()
+    md2, system2 = make(tmp_path / "HILLS_a")    # same hills file: cut back to the checkpoint
+    sim2 = sponge.Simulation.from_checkpoint(tmp_path / "run.chk", system2,
+                                             sponge.LangevinMiddleIntegrator(T, 5.0, 0.004),
+                                             bias=md2)
+    assert md2.n_hills == 50
+    sim2.run(1000)
+    md2.close()
+    np.testing.assert_array_equal(sim2.state.positions, sim.state.positions)
+    np.testing.assert_array_equal(md2.grid.values, md.grid.values)
+    rows = [ln for ln in (tmp_path / "HILLS_a").read_text().splitlines()
+            if not ln.startswith("#")]
+    assert len(rows) == 100
