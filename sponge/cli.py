@@ -137,14 +137,24 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     barostat = build_barostat(cfg.barostat)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     reporters = build_reporters(cfg, append=cfg.restart is not None)
+    bias = None
+    if cfg.metadynamics is not None:
+        from sponge.metad_config import build_metadynamics
+
+        bias, cv_rep = build_metadynamics(cfg.metadynamics, system, state,
+                                          getattr(integrator, "temperature", None),
+                                          cfg.output_dir, append=cfg.restart is not None)
+        if cv_rep is not None:
+            reporters.append(cv_rep)
     if cfg.restart is not None:
         sim = sponge.Simulation.from_checkpoint(cfg.restart, system, integrator,
                                                 reporters=reporters, platform=cfg.platform,
-                                                barostat=barostat)
+                                                barostat=barostat, bias=bias)
         say(f"restarted from {cfg.restart} at step {sim.state.step}")
     else:
         sim = sponge.Simulation(system, integrator, state, reporters=reporters,
-                                platform=cfg.platform, seed=cfg.seed, barostat=barostat)
+                                platform=cfg.platform, seed=cfg.seed, barostat=barostat,
+                                bias=bias)
         if cfg.minimize:
             e0 = system.potential_energy(sim.state)
             sim.minimize(cfg.minimize_tolerance, cfg.minimize_max_iterations)
@@ -159,6 +169,8 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     finally:
         for r in reporters:
             r.close()
+        if bias is not None:
+            bias.close()
     wall = time.perf_counter() - t1
     ns_day = n_steps * integrator.timestep * 1e-3 / wall * 86400.0 if wall > 0 else float("nan")
     if cfg.final_pdb is not None:

@@ -63,3 +63,83 @@ def test_missing_column_is_an_error_naming_it(tmp_path, capsys):
     rc = main(["pmf", str(tmp_path / "bad.csv"), "--cv", "x", "--bias", "bias"])
     assert rc == 2
     assert "bad.csv:3" in capsys.readouterr().err
+
+
+def test_sponge_run_with_metadynamics_then_sponge_pmf(tmp_path):
+    """`sponge run` with a [metadynamics] table on alanine dipeptide, then `sponge pmf`."""
+    from pathlib import Path
+
+
+    ala2 = Path(__file__).resolve().parents[2] / "sponge" / "data"
+    cfg = tmp_path / "md.toml"
+    cfg.write_text(f"""
+[system]
+parm7 = "{ala2 / 'ala2_vacuum.parm7'}"
+rst7 = "{ala2 / 'ala2_vacuum.rst7'}"
+nonbonded = "NoCutoff"
+constraints = "HBonds"
+
+[integrator]
+type = "LangevinMiddle"
+timestep = 0.002
+temperature = 300.0
+
+[run]
+steps = 200
+seed = 3
+minimize = false
+initial_temperature = 300.0
+
+[output]
+directory = "out"
+
+[metadynamics]
+cvs = [{{ type = "dihedral", atoms = [4, 6, 8, 14], name = "phi" }},
+       {{ type = "dihedral", atoms = [6, 8, 14, 16], name = "psi" }}]
+height = 1.2
+sigma = [0.35, 0.35]
+bias_factor = 6.0
+pace = 20
+hills_file = "HILLS"
+grid_file = "grid.dat"
+cv_file = "cv.csv"
+cv_interval = 10
+""")
+    assert main(["run", str(cfg)]) == 0
+    out = tmp_path / "out"
+    hills = np.loadtxt(out / "HILLS", comments="#")
+    assert hills.shape == (10, 7)
+    cv = np.genfromtxt(out / "cv.csv", delimiter=",", names=True)
+    assert len(cv) == 20 and {"phi", "psi", "bias", "rbias", "ct"} <= set(cv.dtype.names)
+    assert np.all(np.abs(cv["phi"]) <= np.pi)
+    assert (out / "grid.dat").exists()
+    assert main(["pmf", str(out / "cv.csv"), "--cv", "phi", "psi", "--bias", "rbias",
+                 "--periodic", "--bins", "12", "--output", str(out / "fes")]) == 0
+    assert (out / "fes.png").exists() and (out / "fes.csv").exists()
+
+
+def test_metadynamics_table_errors_name_the_key():
+    from pathlib import Path
+
+    import pytest
+
+    from sponge.config import ConfigError, parse_config
+
+    ala2 = Path(__file__).resolve().parents[2] / "sponge" / "data"
+    base = {"system": {"parm7": str(ala2 / "ala2_vacuum.parm7"),
+                       "rst7": str(ala2 / "ala2_vacuum.rst7")},
+            "integrator": {"type": "LangevinMiddle", "timestep": 0.002, "temperature": 300.0},
+            "run": {"steps": 1}}
+    from sponge.metad_config import parse_metadynamics
+
+    with pytest.raises(ConfigError, match=r"\[metadynamics\].hieght: unknown key"):
+        parse_metadynamics({"cvs": [], "hieght": 1.0}, ConfigError)
+    with pytest.raises(ConfigError, match=r"\[metadynamics\].cvs\[0\].atoms"):
+        parse_metadynamics({"cvs": [{"type": "dihedral", "atoms": [1, 2]}], "height": 1.0,
+                            "sigma": 0.3}, ConfigError)
+    with pytest.raises(ConfigError, match=r"\[metadynamics\].sigma: required"):
+        parse_metadynamics({"cvs": [{"type": "distance", "atoms": [1, 2]}], "height": 1.0},
+                           ConfigError)
+    assert parse_config(base, "x.toml").metadynamics is None
+    with pytest.raises(ConfigError, match=r"\[metadynamics\].cvs: expected a list"):
+        parse_config({**base, "metadynamics": {"cvs": "phi"}}, "x.toml")
