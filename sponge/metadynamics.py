@@ -338,7 +338,7 @@ class Metadynamics:
         self._hills_fh = None
         self._hills_keep = 0      # rows of an existing hills file kept when it is (re)opened
         self._warned_outside: set[str] = set()
-        self._last: dict[str, float] = {}
+        self._last_sv: tuple | None = None
         if restart and self.hills_file is not None and self.hills_file.exists():
             self.load_hills(self.hills_file)
 
@@ -352,7 +352,11 @@ class Metadynamics:
         return self.grid.evaluate(np.atleast_1d(np.asarray(s, dtype=np.float64)))[0]
 
     def _check_inside(self, s: np.ndarray) -> None:
-        inside = self.grid.inside(s)
+        g = self.grid
+        if all(per is not None or lo <= x <= hi for x, lo, hi, per in
+               zip(s.tolist(), g.low, g.high, g.periods, strict=True)):
+            return
+        inside = g.inside(s)
         if not inside.all():
             for cv, ok, x in zip(self.cvs, inside, s, strict=True):
                 if not ok and cv.name not in self._warned_outside:
@@ -382,9 +386,8 @@ class Metadynamics:
         v, dv = self.grid.evaluate(s)
         for k, cv in enumerate(self.cvs):
             if dv[k] != 0.0:
-                np.subtract.at(forces, cv.atoms, dv[k] * grads[k])
-        self._last = {"bias": v, "rbias": v - self.ct, "ct": self.ct,
-                      **{cv.name: float(x) for cv, x in zip(self.cvs, s, strict=True)}}
+                forces[cv.atoms] -= dv[k] * grads[k]     # a CV's atoms are distinct
+        self._last_sv = (s, v, self.ct)
         return energy + v, forces
 
     def report_columns(self, state=None) -> dict[str, float]:
@@ -394,7 +397,11 @@ class Metadynamics:
         last :meth:`modify` call are returned.
         """
         if state is None:
-            return dict(self._last)
+            if self._last_sv is None:
+                return {}
+            s, v, ct = self._last_sv
+            return {**{cv.name: float(x) for cv, x in zip(self.cvs, s, strict=True)},
+                    "bias": v, "rbias": v - ct, "ct": ct}
         s = self.cv_values(state.positions, state.box)
         v = self.bias_at(s)
         return {**{cv.name: float(x) for cv, x in zip(self.cvs, s, strict=True)},

@@ -123,9 +123,14 @@ def dihedral_kernel(pos, a, box, periodic):
     return phi, g
 
 
+_NO_BOX = np.zeros((3, 3))
+
+
 def _box_args(box, who):
+    if box is None:
+        return _NO_BOX, False
     b = reduced_box(box, who)
-    return (np.zeros((3, 3)), False) if b is None else (b, True)
+    return b, True
 
 
 class Position(CollectiveVariable):
