@@ -139,6 +139,15 @@ def interp2d_kernel(s0, s1, lo0, dx0, n0, per0, lo1, dx1, n1, per1, v, d0, d1, d
     return val, g0, g1
 
 
+@njit(cache=True)
+def subtract_scaled_kernel(forces, atoms, coef, grad):
+    """``forces[atoms] -= coef * grad`` in place."""
+    for a in range(atoms.shape[0]):
+        i = atoms[a]
+        for m in range(3):
+            forces[i, m] -= coef * grad[a, m]
+
+
 def _logsumexp(x: np.ndarray) -> float:
     m = float(np.max(x))
     return m + math.log(float(np.sum(np.exp(x - m))))
@@ -377,16 +386,21 @@ class Metadynamics:
         """
         pos = state.positions
         box = state.box
-        s = np.empty(len(self.cvs))
+        vals = []
         grads = []
-        for k, cv in enumerate(self.cvs):
-            s[k], g = cv.local(pos, box)
+        for cv in self.cvs:
+            x, g = cv.local(pos, box)
+            vals.append(x)
             grads.append(g)
+        s = np.array(vals)
         self._check_inside(s)
         v, dv = self.grid.evaluate(s)
-        for k, cv in enumerate(self.cvs):
-            if dv[k] != 0.0:
-                forces[cv.atoms] -= dv[k] * grads[k]     # a CV's atoms are distinct
+        if forces.dtype == np.float64 and forces.flags.c_contiguous:
+            for k, cv in enumerate(self.cvs):
+                subtract_scaled_kernel(forces, cv.atoms, float(dv[k]), grads[k])
+        else:
+            for k, cv in enumerate(self.cvs):
+                np.subtract.at(forces, cv.atoms, dv[k] * grads[k])
         self._last_sv = (s, v, self.ct)
         return energy + v, forces
 
