@@ -89,6 +89,14 @@ def build_barostat(spec: dict | None):
                anisotropic=spec["anisotropic"])
 
 
+def build_sits(spec: dict | None):
+    """A :class:`sponge.SITS` from a validated ``[sits]`` table (or None)."""
+    if spec is None:
+        return None
+    cls = _sponge_attr("SITS", "[sits]")
+    return cls(**spec)
+
+
 def build_reporters(cfg: RunConfig, append: bool = False) -> list:
     """Reporters of the ``[output]`` table (appending to existing files on restart)."""
     import sponge
@@ -113,6 +121,17 @@ def build_reporters(cfg: RunConfig, append: bool = False) -> list:
     return out
 
 
+def _biases(sits, metad):
+    """The simulation bias: SITS, metadynamics, or both (MetaITS when SITS is plain ITS)."""
+    if sits is None or metad is None:
+        return sits if metad is None else metad
+    import sponge
+
+    if getattr(sits, "energy", None) == "total":
+        return sponge.MetaITS(metad, sits)
+    return sponge.CombinedBias([sits, metad])
+
+
 def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     """Build and run the simulation ``cfg`` describes; returns the :class:`Simulation`.
 
@@ -135,6 +154,7 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
         f"{len(system.constraints)} constraints ({time.perf_counter() - t0:.1f} s)")
     integrator = build_integrator(cfg.integrator)
     barostat = build_barostat(cfg.barostat)
+    sits = build_sits(cfg.sits)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     reporters = build_reporters(cfg, append=cfg.restart is not None)
     bias = None
@@ -149,12 +169,13 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     if cfg.restart is not None:
         sim = sponge.Simulation.from_checkpoint(cfg.restart, system, integrator,
                                                 reporters=reporters, platform=cfg.platform,
-                                                barostat=barostat, bias=bias)
+                                                barostat=barostat,
+                                                bias=_biases(sits, bias))
         say(f"restarted from {cfg.restart} at step {sim.state.step}")
     else:
         sim = sponge.Simulation(system, integrator, state, reporters=reporters,
                                 platform=cfg.platform, seed=cfg.seed, barostat=barostat,
-                                bias=bias)
+                                bias=_biases(sits, bias))
         if cfg.minimize:
             e0 = system.potential_energy(sim.state)
             sim.minimize(cfg.minimize_tolerance, cfg.minimize_max_iterations)

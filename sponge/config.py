@@ -23,6 +23,21 @@ A configuration describes one simulation::
     frequency = 25                 # steps
     anisotropic = false
 
+    [sits]                         # optional: selective integrated tempering (sponge.SITS)
+    selection = ["ALA"]            # residue names, or atom indices; omit: non-solvent residues
+    t_low = 273.0                  # K
+    t_high = 650.0                 # K
+    n_temperatures = 100
+    spacing = "T"                  # "T" | "beta" | "geometric"
+    mode = "iteration"             # "observation" | "iteration" | "production"
+    energy = "selective"           # "selective" | "total" (plain ITS)
+    cross_factor = 0.5
+    update_interval = 100          # steps
+    energy_shift = -300.0          # kJ/mol (omit: the first E_s)
+    nk_in_file = "nk_rest.txt"     # start from a restart file (relative to the config)
+    nk_restart_file = "nk_rest.txt"    # written into [output].directory
+    nk_traj_file = "nk_traj.dat"       # written into [output].directory
+
     [run]
     steps = 10000
     seed = 1
@@ -87,6 +102,9 @@ _KNOWN = {
             "minimize_max_iterations", "initial_temperature", "restart", "progress"),
     "output": ("directory", "final_pdb", *_REPORTER_KEYS),
     "metadynamics": (),  # validated by sponge.metad_config
+    "sits": ("selection", "t_low", "t_high", "n_temperatures", "spacing", "mode", "energy",
+             "cross_factor", "update_interval", "energy_shift", "nk_in_file",
+             "nk_restart_file", "nk_traj_file"),
 }
 
 
@@ -202,6 +220,7 @@ class RunConfig:
     reporters: list[ReporterSpec]
     final_pdb: Path | None
     metadynamics: dict | None = None
+    sits: dict | None = None
 
 
 def _section(doc: dict, name: str, required: bool) -> _Table | None:
@@ -292,6 +311,39 @@ def _barostat(t: _Table, integrator: dict) -> dict:
             "anisotropic": t.boolean("anisotropic", False)}
 
 
+def _sits(t: _Table, base: Path, out_dir: Path) -> dict:
+    t.check_unknown()
+    sel = t.raw("selection", None)
+    if sel is not None and not (
+            isinstance(sel, list) and sel
+            and (all(isinstance(x, str) for x in sel)
+                 or all(isinstance(x, int) and not isinstance(x, bool) for x in sel))):
+        raise t.fail("selection", "a list of residue names or of atom indices", sel)
+    out: dict[str, Any] = {
+        "selection": sel,
+        "t_low": t.number("t_low", "K", 273.0, positive=True),
+        "t_high": t.number("t_high", "K", 650.0, positive=True),
+        "n_temperatures": t.integer("n_temperatures", 100, minimum=2),
+        "spacing": t.choice("spacing", ("T", "beta", "geometric"), "T"),
+        "mode": t.choice("mode", ("observation", "iteration", "production"), "iteration"),
+        "energy": t.choice("energy", ("selective", "total"), "selective"),
+        "cross_factor": t.number("cross_factor", "(0..1)", 0.5, nonnegative=True),
+        "update_interval": t.integer("update_interval", 100, minimum=1),
+        "energy_shift": t.number("energy_shift", "kJ/mol", None),
+        "nk_in_file": t.path("nk_in_file", base),
+    }
+    if out["cross_factor"] > 1.0:
+        raise t.fail("cross_factor", "a number in [0, 1]", out["cross_factor"])
+    if out["t_high"] <= out["t_low"]:
+        raise t.fail("t_high", f"a temperature above t_low = {out['t_low']} K", out["t_high"])
+    for key in ("nk_restart_file", "nk_traj_file"):
+        v = t.raw(key, None)
+        if v is not None and (not isinstance(v, str) or not v):
+            raise t.fail(key, "a file name (string)", v)
+        out[key] = None if v is None else out_dir / v
+    return out
+
+
 def _reporters(t: _Table, out_dir: Path) -> list[ReporterSpec]:
     specs = []
     for kind in _REPORTER_KEYS:
@@ -363,12 +415,17 @@ def parse_config(doc: dict, source: Path | str = "<config>") -> RunConfig:
         from sponge.metad_config import parse_metadynamics
 
         metad = parse_metadynamics(doc["metadynamics"], ConfigError)
+    st = _section(doc, "sits", False)
+    sits = None if st is None else _sits(st, base, out_dir)
+    if sits is not None and "temperature" not in integrator:
+        raise ConfigError("[sits]: needs an integrator with a temperature (a thermostat)")
     return RunConfig(source=source, system=system, integrator=integrator, barostat=barostat,
                      metadynamics=metad,
                      steps=steps, seed=seed, platform=platform, minimize=minimize,
                      minimize_tolerance=tol, minimize_max_iterations=max_it,
                      initial_temperature=t0, restart=restart, progress=prog, output_dir=out_dir,
-                     reporters=reporters, final_pdb=None if final is None else out_dir / final)
+                     reporters=reporters, final_pdb=None if final is None else out_dir / final,
+                     sits=sits)
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -411,9 +411,10 @@ class Metadynamics:
         last :meth:`modify` call are returned.
         """
         if state is None:
-            if self._last_sv is None:
-                return {}
-            s, v, ct = self._last_sv
+            if self._last_sv is None:     # nothing evaluated yet: the keys, NaN values
+                s, v, ct = np.full(len(self.cvs), np.nan), float("nan"), self.ct
+            else:
+                s, v, ct = self._last_sv
             return {**{cv.name: float(x) for cv, x in zip(self.cvs, s, strict=True)},
                     "bias": v, "rbias": v - ct, "ct": ct}
         s = self.cv_values(state.positions, state.box)

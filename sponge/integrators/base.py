@@ -13,8 +13,10 @@ A bias (``integrator.bias``, e.g. SITS or a restraint) is any object with
 ``modify(state, energy, forces) -> (biased_energy, biased_forces)``; the
 dynamics then follows the biased forces while :attr:`Integrator.potential_energy`
 stays the unbiased energy and :attr:`Integrator.biased_energy` is the biased one.
-A bias may also define ``after_step(state)``, called once after every completed
-step (and barostat move), e.g. for SITS to record its n_k statistics.
+A bias may also define ``after_step(state) -> bool``, called once after every
+completed step (and barostat move), e.g. for SITS to record its n_k statistics;
+when it returns True the bias changed, and the cached biased energy and forces
+are redone by ``bias.refresh(energy, biased_forces)`` (or recomputed if it has none).
 
 Every step checks that the energy is finite and did not jump by more than
 ``energy_jump`` kJ/mol, and raises :class:`sponge.SimulationInstabilityError`
@@ -216,11 +218,21 @@ class Integrator:
             self._cache_step = state.step
             if baro is not None and state.step % baro.frequency == 0:
                 baro.apply(self, state)
-            if after is not None:
-                after(state)
+            if after is not None and after(state):
+                self._bias_changed()
 
     def _advance(self, state: State, has_sites: bool) -> None:
         raise NotImplementedError
+
+    def _bias_changed(self) -> None:
+        """The bias changed its parameters: redo the cached biased energy and forces."""
+        refresh = getattr(self.bias, "refresh", None)
+        if refresh is None or self._forces is None:
+            self.invalidate()
+            return
+        eb, f = refresh(self._energy, self._forces)
+        self._biased_energy = float(eb)
+        self._forces = f
 
     def _check(self, status: tuple[int, int], state: State) -> None:
         kind, index = status

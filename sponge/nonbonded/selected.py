@@ -17,9 +17,10 @@ Ewald/PME reciprocal sum, the exclusion correction, the self energy and the
 dispersion correction are not part of E_s (SPONGE's choice: they are not
 enhanced).
 
-Cost: the pair loop visits ``n_selected * n_atoms`` pairs (a solute of tens to
-a few hundred atoms is far cheaper than the full nonbonded sum); forces are
-``-dE_s/dx``, ``(n_atoms, 3)`` kJ/mol/nm.
+Cost: a Verlet list of the selected atoms' partners within ``cutoff + skin``
+(built by a scan over ``n_selected * n_atoms`` pairs, rebuilt only when an atom
+moved more than half the skin) keeps a step at ``n_selected * (partners within
+reach)`` pair evaluations; forces are ``-dE_s/dx``, ``(n_atoms, 3)`` kJ/mol/nm.
 """
 
 from __future__ import annotations
@@ -42,45 +43,95 @@ _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
 @njit(cache=True)
-def selected_pair_kernel(x, selected, is_sel, ex_off, ex_idx, q, sig, eps, box, periodic, mode,
-                         cutoff, alpha, krf, crf, rsw, lam, mark, forces):
-    """Weighted LJ + Coulomb over all non-excluded pairs with a selected atom.
+def selected_pair_list(x, selected, is_sel, ex_off, ex_idx, box, periodic, reach, lam, mark):
+    """Candidate pairs within ``reach`` nm of each selected atom (a Verlet list with skin).
+
+    Every non-excluded pair with at least one selected atom appears once (a pair of
+    two selected atoms under its lower index). Returns ``(offsets, partners, weights)``:
+    CSR over ``selected`` (weights 1 or ``lam``).
+    """
+    n = x.shape[0]
+    m = selected.shape[0]
+    reach2 = reach * reach
+    counts = np.zeros(m + 1, dtype=np.int64)
+    cap = 64 * m + 16
+    partners = np.empty(cap, dtype=np.int64)
+    weights = np.empty(cap, dtype=np.float64)
+    used = 0
+    for a in range(m):
+        i = selected[a]
+        for k in range(ex_off[i], ex_off[i + 1]):
+            mark[ex_idx[k]] = True
+        for j in range(n):
+            if j == i or mark[j] or (is_sel[j] and j < i):
+                continue
+            dx = x[j, 0] - x[i, 0]
+            dy = x[j, 1] - x[i, 1]
+            dz = x[j, 2] - x[i, 2]
+            if periodic:
+                dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
+            if dx * dx + dy * dy + dz * dz >= reach2:
+                continue
+            if used == cap:
+                cap *= 2
+                p2 = np.empty(cap, dtype=np.int64)
+                w2 = np.empty(cap, dtype=np.float64)
+                p2[:used] = partners[:used]
+                w2[:used] = weights[:used]
+                partners = p2
+                weights = w2
+            partners[used] = j
+            weights[used] = 1.0 if is_sel[j] else lam
+            used += 1
+        counts[a + 1] = used
+        for k in range(ex_off[i], ex_off[i + 1]):
+            mark[ex_idx[k]] = False
+    return counts, partners[:used].copy(), weights[:used].copy()
+
+
+@njit(cache=True)
+def max_displacement2(x, x_ref):
+    """Largest squared displacement of any atom since ``x_ref``, nm^2."""
+    best = 0.0
+    for i in range(x.shape[0]):
+        dx = x[i, 0] - x_ref[i, 0]
+        dy = x[i, 1] - x_ref[i, 1]
+        dz = x[i, 2] - x_ref[i, 2]
+        best = max(best, dx * dx + dy * dy + dz * dz)
+    return best
+
+
+@njit(cache=True, fastmath=True)
+def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, box, periodic,
+                         mode, cutoff, alpha, krf, crf, rsw, forces):
+    """Weighted LJ + Coulomb over the listed pairs of the selected atoms.
 
     Args:
         x: ``(n, 3)`` positions, nm. selected: ``(m,)`` selected atom indices.
-        is_sel: ``(n,)`` bool. ex_off, ex_idx: CSR of excluded partners per atom.
+        offsets, partners, weights: from :func:`selected_pair_list`.
         q: ``(n,)`` charges times ``sqrt(k_e)``. sig: ``(n,)`` nm. eps: ``(n,)`` kJ/mol.
-        mode: 0 plain, 1 reaction field, 2 Ewald real space. cutoff: nm (inf: none).
-        rsw: switch start, nm, or < 0. lam: weight of selected-unselected pairs.
-        mark: ``(n,)`` bool scratch, all False on entry and exit.
+        mode: 0 plain, 1 reaction field, 2 Ewald real space. cutoff: nm (huge: none).
+        rsw: switch start, nm, or < 0.
         forces: ``(n, 3)`` accumulated into.
 
     Returns:
         the weighted energy, kJ/mol.
     """
-    n = x.shape[0]
     cut2 = cutoff * cutoff
     use_sw = rsw >= 0.0
+    inv_width = 1.0 / (cutoff - rsw) if use_sw else 0.0
     e_tot = 0.0
     for a in range(selected.shape[0]):
         i = selected[a]
-        for k in range(ex_off[i], ex_off[i + 1]):
-            mark[ex_idx[k]] = True
         xi = x[i, 0]
         yi = x[i, 1]
         zi = x[i, 2]
         fxi = 0.0
         fyi = 0.0
         fzi = 0.0
-        for j in range(n):
-            if j == i or mark[j]:
-                continue
-            if is_sel[j]:
-                if j < i:
-                    continue
-                w = 1.0
-            else:
-                w = lam
+        for k in range(offsets[a], offsets[a + 1]):
+            j = partners[k]
+            w = weights[k]
             dx = x[j, 0] - xi
             dy = x[j, 1] - yi
             dz = x[j, 2] - zi
@@ -99,9 +150,9 @@ def selected_pair_kernel(x, selected, is_sel, ex_off, ex_idx, q, sig, eps, box, 
             vlj = 4.0 * e_ij * (sr6 - 1.0) * sr6
             flj = 4.0 * e_ij * (12.0 * sr6 - 6.0) * sr6 * inv_r2
             if use_sw and r > rsw:
-                t = (r - rsw) / (math.sqrt(cut2) - rsw)
+                t = (r - rsw) * inv_width
                 sw = 1.0 + t * t * t * (-10.0 + t * (15.0 - t * 6.0))
-                dsw = t * t * (-30.0 + t * (60.0 - t * 30.0)) / (math.sqrt(cut2) - rsw)
+                dsw = t * t * (-30.0 + t * (60.0 - t * 30.0)) * inv_width
                 flj = flj * sw - vlj * dsw * inv_r
                 vlj = vlj * sw
             qq = q[i] * q[j]
@@ -127,8 +178,6 @@ def selected_pair_kernel(x, selected, is_sel, ex_off, ex_idx, q, sig, eps, box, 
         forces[i, 0] += fxi
         forces[i, 1] += fyi
         forces[i, 2] += fzi
-        for k in range(ex_off[i], ex_off[i + 1]):
-            mark[ex_idx[k]] = False
     return e_tot
 
 
@@ -170,6 +219,8 @@ class SelectedNonbonded:
         term: the system's nonbonded term (its parameters, method and cutoff are used).
         selected: ``(n_atoms,)`` bool mask of the selected (solute) atoms.
         cross_factor: lambda, the weight of selected-unselected pairs.
+        skin: nm added to the cutoff for the pair list, rebuilt when an atom has
+            moved more than ``skin / 2`` or the box changed.
 
     Example:
         >>> sel = SelectedNonbonded(system.term("nonbonded"), mask, 0.5)  # doctest: +SKIP
@@ -178,7 +229,8 @@ class SelectedNonbonded:
 
     name = "nonbonded_selected"
 
-    def __init__(self, term, selected: np.ndarray, cross_factor: float = 0.5) -> None:
+    def __init__(self, term, selected: np.ndarray, cross_factor: float = 0.5,
+                 skin: float = 0.2) -> None:
         mask = np.asarray(selected, dtype=bool).reshape(-1)
         if mask.shape != (term.n_atoms,):
             raise ValueError(f"SelectedNonbonded: mask has {mask.shape[0]} entries; the "
@@ -210,6 +262,24 @@ class SelectedNonbonded:
         self._exc_sig = np.ascontiguousarray(term.exception_sigmas[active])
         self._exc_eps = np.ascontiguousarray(term.exception_epsilons[active])
         self._mark = np.zeros(self.n_atoms, dtype=np.bool_)
+        self.skin = float(skin)
+        self._x_ref: np.ndarray | None = None
+        self._box_ref: np.ndarray | None = None
+        self.n_builds = 0
+
+    def _ensure_list(self, x: np.ndarray, box: np.ndarray, cutoff: float) -> None:
+        """(Re)build the pair list when an atom moved more than skin/2 or the box changed."""
+        if self._x_ref is not None and np.array_equal(box, self._box_ref) and (
+                self.term.method == "NoCutoff"
+                or max_displacement2(x, self._x_ref) < (0.5 * self.skin) ** 2):
+            return
+        reach = cutoff + self.skin if self.term.method != "NoCutoff" else 1.0e30
+        self._offsets, self._partners, self._weights = selected_pair_list(
+            x, self.selected, self.mask, self._ex_off, self._ex_idx, box, self.periodic, reach,
+            self.cross_factor, self._mark)
+        self._x_ref = x.copy()
+        self._box_ref = box.copy()
+        self.n_builds += 1
 
     def energy_forces(self, positions: np.ndarray,
                       box: np.ndarray | None = None) -> tuple[float, np.ndarray]:
@@ -227,10 +297,10 @@ class SelectedNonbonded:
         if self.mode == MODE_EWALD and t.alpha == 0.0:
             t._setup_reciprocal(b)
         rsw = -1.0 if t.switch_distance is None else float(t.switch_distance)
-        e = selected_pair_kernel(x, self.selected, self.mask, self._ex_off, self._ex_idx,
+        self._ensure_list(x, b, cutoff)
+        e = selected_pair_kernel(x, self.selected, self._offsets, self._partners, self._weights,
                                  self._q, t.sigmas, t.epsilons, b, self.periodic, self.mode,
-                                 cutoff, float(t.alpha), float(t.krf), float(t.crf), rsw,
-                                 self.cross_factor, self._mark, forces)
+                                 cutoff, float(t.alpha), float(t.krf), float(t.crf), rsw, forces)
         if len(self._exc_pairs):
             e += weighted_exception_kernel(x, self._exc_pairs, self._exc_weight, self._exc_cp,
                                            self._exc_sig, self._exc_eps, b,

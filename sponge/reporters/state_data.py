@@ -7,7 +7,9 @@ scripts written for OpenMM's output read sponge's unchanged, e.g.::
     100,0.2,-29821.4,5407.2,-24414.2,301.2,1.5e+02
 
 plus the ``"Speed (ns/day)"`` column (simulated ns per wall-clock day since
-the reporter's first report, as OpenMM computes it).
+the reporter's first report, as OpenMM computes it). When the simulation has a
+bias with ``report_columns() -> dict`` (SITS: ``E_s``, ``bias``, ``f_b``), its
+values at the reported step are appended as further columns, named by the keys.
 """
 
 from __future__ import annotations
@@ -95,9 +97,16 @@ class StateDataReporter(Reporter):
         }
         return [names[k] for k, on in self._cols.items() if on]
 
+    @staticmethod
+    def _bias_columns(simulation: Simulation) -> dict:
+        cols = getattr(getattr(simulation, "bias", None), "report_columns", None)
+        return dict(cols()) if callable(cols) else {}
+
     def start(self, simulation: Simulation) -> None:
+        self._bias_keys = list(self._bias_columns(simulation))
         if not self._header_done:
-            self._file.write("#" + self.separator.join(f'"{h}"' for h in self.headers()) + "\n")
+            heads = self.headers() + self._bias_keys
+            self._file.write("#" + self.separator.join(f'"{h}"' for h in heads) + "\n")
             self._file.flush()
             self._header_done = True
         if self._t0 is None:
@@ -135,6 +144,10 @@ class StateDataReporter(Reporter):
             elapsed = time.perf_counter() - (self._t0 or time.perf_counter())
             sim_ns = (state.time - self._time0) * 1e-3
             out.append("--" if elapsed <= 0 else f"{sim_ns / elapsed * 86400.0:.3g}")
+        keys = getattr(self, "_bias_keys", None)
+        if keys:
+            vals = self._bias_columns(simulation)
+            out.extend(vals.get(k, float("nan")) for k in keys)
         return out
 
     def report(self, simulation: Simulation, state: State) -> None:

@@ -109,7 +109,7 @@ class SITS:
         self.mode = mode
         self._system = None
         self._selected: SelectedEnergy | None = None
-        self._last = (math.nan, math.nan, math.nan, None)  # E_s, bias, f_b, step
+        self._last = (math.nan, math.nan, math.nan, None)  # E_s, bias, f_b, F_s
         self._snap = None
         if nk_in_file is not None:
             self.load_nk(nk_in_file)
@@ -184,7 +184,7 @@ class SITS:
         """Biased energy ``U + Delta V`` and forces ``F + (f_b - 1) F_s`` (the bias protocol)."""
         e_s, f_s = self.selected_energy_forces(state, energy, forces)
         dv, fb = self.factors(e_s)
-        self._last = (e_s, dv, fb, state.step)
+        self._last = (e_s, dv, fb, f_s)
         if fb == 1.0:
             return float(energy) + dv, forces
         return float(energy) + dv, forces + (fb - 1.0) * f_s
@@ -207,16 +207,36 @@ class SITS:
         """Undo the evaluations since :meth:`snapshot` (a rejected Monte Carlo move)."""
         self._last = snap
 
+    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray]:
+        """Biased energy and forces of the last evaluation redone with the current n_k.
+
+        Args:
+            energy: the unbiased energy of the last :meth:`modify`, kJ/mol.
+            forces: the biased forces it returned ``(n_atoms, 3)``.
+        """
+        e_s, _, fb_old, f_s = self._last
+        dv, fb = self.factors(e_s)
+        self._last = (e_s, dv, fb, f_s)
+        if f_s is None or fb == fb_old:
+            return float(energy) + dv, forces
+        return float(energy) + dv, forces + (fb - fb_old) * f_s
+
     # ------------------------------------------------------------- iteration
-    def after_step(self, state) -> None:
-        """Record the current step's E_s (called by the integrator after every step)."""
+    def after_step(self, state) -> bool:
+        """Record the current step's E_s (called by the integrator after every step).
+
+        Returns:
+            True when the n_k changed (the caller then calls :meth:`refresh`).
+        """
         e_s = self._last[0]
         if self._mode == "observation" or not math.isfinite(e_s):
-            return
+            return False
         its_record(e_s - self._shift_for(e_s), self.log_nk, self.beta, self._log_p)
         self._n_records += 1
         if self._mode == "iteration" and self._n_records >= self.update_interval:
             self.update(step=state.step)
+            return True
+        return False
 
     @property
     def populations(self) -> np.ndarray:

@@ -111,7 +111,7 @@ def test_hills_file_restart_and_checkpoint_state(tmp_path):
     assert data.shape[1] == 5 and np.isclose(data[:, 2].max(), md.grid.values.max())
 
 
-def _toy_run(tmp_path, steps, seed=11):
+def _toy_run(tmp_path, steps, seed=11, dt=0.004):
     toy = DoubleWell(10 * KT, 0.5)
     system = sponge.System(masses=[1.0], terms=[toy])
     state = sponge.State(positions=[[-0.5, 0.0, 0.0]])
@@ -119,7 +119,7 @@ def _toy_run(tmp_path, steps, seed=11):
                       bias_factor=5.0, pace=20, grid_min=-1.0, grid_max=1.0)
     csv = tmp_path / "cv.csv"
     rep = sponge.CVReporter(csv, 10)
-    sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, 0.004), state,
+    sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, dt), state,
                             bias=md, reporters=[rep], seed=seed)
     sim.run(steps)
     rep.close()
