@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def has_hooks(bias) -> bool:
     """True when ``bias`` wants to be called by the loop (reporter hooks)."""
@@ -51,6 +53,7 @@ class CombinedBias:
         for b in self.biases:
             if not hasattr(b, "modify"):
                 raise ValueError(f"CombinedBias: {b!r} has no modify(state, energy, forces)")
+        self._last_input: tuple | None = None
 
     @property
     def temperature(self) -> float | None:
@@ -71,10 +74,13 @@ class CombinedBias:
             else:
                 bind(system)
 
-    def after_step(self, state) -> None:
-        """Forward the integrator's per-step call to the components that take it."""
+    def after_step(self, state) -> bool:
+        """Forward the integrator's per-step call; True when any component changed its bias
+        (the integrator then recomputes its cached forces)."""
+        changed = False
         for b in self._after:
-            b(state)
+            changed = bool(b(state)) or changed
+        return changed
 
     @property
     def _after(self) -> list:
@@ -82,19 +88,34 @@ class CombinedBias:
 
     def snapshot(self):
         """Components' snapshots (undone by :meth:`restore` after a rejected MC move)."""
-        return [b.snapshot() if hasattr(b, "snapshot") else None for b in self.biases]
+        return ([b.snapshot() if hasattr(b, "snapshot") else None for b in self.biases],
+                self._last_input)
 
     def restore(self, snap) -> None:
         """Restore :meth:`snapshot`'s output."""
-        for b, s in zip(self.biases, snap, strict=True):
+        parts, self._last_input = snap
+        for b, s in zip(self.biases, parts, strict=True):
             if s is not None and hasattr(b, "restore"):
                 b.restore(s)
 
     def modify(self, state, energy, forces):
         """Apply every component in order."""
+        if self._after:   # a component may change its bias after a step: keep the inputs
+            self._last_input = (state, float(energy), np.array(forces, copy=True))
         for b in self.biases:
             energy, forces = b.modify(state, energy, forces)
         return energy, forces
+
+    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray]:
+        """Biased energy and forces of the last evaluation redone with the components'
+        current parameters (called by the integrator when :meth:`after_step` says so)."""
+        if self._last_input is None:
+            return energy, forces
+        state, e0, f0 = self._last_input
+        out_e, out_f = e0, f0.copy()
+        for b in self.biases:
+            out_e, out_f = b.modify(state, out_e, out_f)
+        return out_e, out_f
 
     def report_columns(self, state=None) -> dict[str, float]:
         """Merged columns of the components (see the class docstring)."""

@@ -24,11 +24,22 @@ def test_metaits_crosses_a_20kt_barrier_and_reweights_to_the_analytic_pmf(tmp_pa
                             bias=bias, seed=1)
     sim.run(30_000)                       # n_k iteration, hills accumulate
     assert its.n_updates > 0
+    # cached forces after n_k updates and depositions equal a fresh evaluation
+    cached = np.array(sim.integrator.forces)
+    e_cached = sim.integrator.biased_energy
+    sim.integrator.invalidate()
+    sim.integrator.compute_forces(sim.state)
+    np.testing.assert_allclose(sim.integrator.forces, cached, rtol=1e-12, atol=1e-9)
+    assert sim.integrator.biased_energy == pytest.approx(e_cached, rel=1e-12)
     its.mode = "production"               # n_k fixed: the data to reweight
     rep = sponge.CVReporter(tmp_path / "cv.csv", 10)
-    sim.reporters.append(rep)
+    sd = sponge.StateDataReporter(tmp_path / "state.csv", 1000)
+    sim.reporters += [rep, sd]
     sim.run(120_000)
     rep.close()
+    sd.close()
+    header = (tmp_path / "state.csv").read_text().splitlines()[0]
+    assert '"rbias"' in header and '"its_bias"' in header and '"x"' in header
     data = np.genfromtxt(tmp_path / "cv.csv", delimiter=",", names=True)
     assert {"x", "E_s", "f_b", "its_bias", "metad_bias", "ct", "bias", "rbias"} <= set(
         data.dtype.names)
