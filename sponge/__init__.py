@@ -3,6 +3,9 @@
 Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
 :func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`,
 and the force-term protocol :class:`ForceTerm`. Units: nm, ps, kJ/mol, amu, e.
+Enhanced sampling: :class:`SITS`, :class:`Metadynamics` (on the CVs of
+:mod:`sponge.cv`), :class:`MetaITS`, :class:`CombinedBias`, with
+:class:`CVReporter` and :mod:`sponge.analysis` (reweighting, PMFs).
 
 Example:
     >>> import sponge
