@@ -258,7 +258,8 @@ class Metadynamics:
 
     Args:
         cvs: one CV or a list of 1-2 :class:`sponge.cv.CollectiveVariable`.
-        temperature: simulation temperature T, K.
+        temperature: simulation temperature T, K; None takes the thermostat's
+            (through :class:`sponge.Simulation`).
         height: initial Gaussian height h_0, kJ/mol (> 0).
         sigma: Gaussian width per CV (CV units: nm or rad).
         bias_factor: gamma > 1 (well-tempered); None for plain metadynamics.
@@ -278,7 +279,7 @@ class Metadynamics:
         ValueError: a missing or inconsistent parameter, naming it and the CV.
     """
 
-    def __init__(self, cvs, temperature: float, height: float, sigma,
+    def __init__(self, cvs, temperature: float | None, height: float, sigma,
                  bias_factor: float | None = None, pace: int = 500, grid_min=None,
                  grid_max=None, grid_bins=None, hills_file: str | os.PathLike | None = None,
                  grid_file: str | os.PathLike | None = None, grid_interval: int = 100,
@@ -291,7 +292,7 @@ class Metadynamics:
         for cv in self.cvs:
             if not hasattr(cv, "local"):
                 raise ValueError(f"Metadynamics: {cv!r} is not a sponge.cv CollectiveVariable")
-        if not temperature > 0:
+        if temperature is not None and not temperature > 0:
             raise ValueError(f"Metadynamics: temperature must be > 0 K; got {temperature!r}")
         if not height > 0:
             raise ValueError(f"Metadynamics: height must be > 0 kJ/mol; got {height!r}")
@@ -301,8 +302,7 @@ class Metadynamics:
         if isinstance(pace, bool) or not isinstance(pace, int | np.integer) or pace <= 0:
             raise ValueError(f"Metadynamics: pace must be a positive number of steps; "
                              f"got {pace!r}")
-        self.temperature = float(temperature)
-        self.kt = BOLTZ * self.temperature
+        self.temperature = None if temperature is None else float(temperature)
         self.height = float(height)
         self.bias_factor = None if bias_factor is None else float(bias_factor)
         self.pace = int(pace)
@@ -350,6 +350,30 @@ class Metadynamics:
         self._last_sv: tuple | None = None
         if restart and self.hills_file is not None and self.hills_file.exists():
             self.load_hills(self.hills_file)
+
+    @property
+    def kt(self) -> float:
+        """k_B T, kJ/mol."""
+        if self.temperature is None:
+            raise RuntimeError("Metadynamics: the temperature is unknown; pass temperature=... "
+                               "or use the bias through sponge.Simulation with a thermostat")
+        return BOLTZ * self.temperature
+
+    def bind(self, system, temperature: float | None = None) -> None:
+        """Take the thermostat temperature when none was given (called by Simulation).
+
+        Raises:
+            ValueError: a CV names an atom the system does not have.
+        """
+        if self.temperature is None and temperature is not None:
+            self.temperature = float(temperature)
+            if self.n_hills:
+                self._update_ct()
+        top = int(self.atoms.max())
+        if top >= system.n_atoms:
+            bad = next(cv for cv in self.cvs if int(cv.atoms.max()) == top)
+            raise ValueError(f"Metadynamics: CV {bad.name!r} uses atom {top}; the system has "
+                             f"{system.n_atoms} atoms")
 
     # ------------------------------------------------------------- evaluation
     def cv_values(self, positions: np.ndarray, box: np.ndarray | None = None) -> np.ndarray:
@@ -433,8 +457,7 @@ class Metadynamics:
         """Height (kJ/mol) a hill deposited at ``s`` would get now."""
         if self.bias_factor is None:
             return self.height
-        dtemp = (self.bias_factor - 1.0) * self.temperature
-        return self.height * math.exp(-self.bias_at(s) / (BOLTZ * dtemp))
+        return self.height * math.exp(-self.bias_at(s) / ((self.bias_factor - 1.0) * self.kt))
 
     def deposit(self, s, time: float = 0.0) -> float:
         """Deposit one hill at CV values ``s``; returns its height (kJ/mol)."""
@@ -452,6 +475,8 @@ class Metadynamics:
         self._update_ct()
 
     def _update_ct(self) -> None:
+        if self.temperature is None:     # hills re-read before bind: done in bind()
+            return
         bv = self.grid.values.reshape(-1) / self.kt
         if self.bias_factor is None:
             self.ct = self.kt * (_logsumexp(bv) - math.log(bv.size))

@@ -212,3 +212,22 @@ def test_well_tempered_bias_converges_over_the_whole_range_long_run(tmp_path):
     x = md.grid.axes[0]
     target = -(md.bias_factor - 1) / md.bias_factor * toy.pmf(x)
     assert aligned_deviation(md.grid.values, target, np.abs(x) <= 0.66) / KT < 0.3
+
+
+def test_temperature_from_the_thermostat_and_atom_check():
+    toy = DoubleWell(10 * KT, 0.5)
+    system = sponge.System(masses=[1.0], terms=[toy])
+    md = Metadynamics(Position(0, name="x"), None, height=1.0, sigma=0.05, bias_factor=4.0,
+                      pace=5, grid_min=-1, grid_max=1)
+    with pytest.raises(RuntimeError, match="temperature is unknown"):
+        md.hill_height([0.0])
+    sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, 0.004),
+                            sponge.State(positions=[[-0.5, 0.0, 0.0]]), bias=md, seed=1)
+    assert md.temperature == T
+    sim.run(20)
+    assert md.n_hills == 4
+    bad = Metadynamics(Distance(0, 3, name="d03"), T, height=1.0, sigma=0.05, grid_min=0,
+                       grid_max=1)
+    with pytest.raises(ValueError, match="'d03' uses atom 3; the system has 1 atoms"):
+        sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, 0.004),
+                          sponge.State(positions=[[0.0, 0.0, 0.0]]), bias=bad)
