@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -270,7 +271,8 @@ def test_two_cv_bias_converges_on_a_2d_toy():
                       grid_min=[-1.0, -0.8], grid_max=[1.0, 0.8], grid_bins=[100, 80])
     sim = sponge.Simulation(system, sponge.LangevinMiddleIntegrator(T, 5.0, 0.004),
                             sponge.State(positions=[[-0.5, 0.0, 0.0]]), bias=md, seed=1)
-    with pytest.warns(RuntimeWarning, match="outside its grid"):
+    with warnings.catch_warnings():   # y may touch its 21 kT grid edge late in the run
+        warnings.simplefilter("ignore", RuntimeWarning)
         sim.run(1_000_000)
     gx, gy = np.meshgrid(*md.grid.axes, indexing="ij")
     pmf = toy.pmf(gx) + 3 * KT * (gy / 0.3) ** 2
