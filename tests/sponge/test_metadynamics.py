@@ -278,3 +278,28 @@ def test_two_cv_bias_converges_on_a_2d_toy():
     pmf = toy.pmf(gx) + 3 * KT * (gy / 0.3) ** 2
     target = -(md.bias_factor - 1) / md.bias_factor * pmf
     assert aligned_deviation(md.grid.values, target, pmf <= 4 * KT) / KT < 0.35
+
+
+def test_combined_bias_adds_energies_forces_and_columns():
+    pos0 = _four_atoms()
+    a = Metadynamics(Dihedral(0, 1, 2, 3, name="phi"), T, height=2.0, sigma=0.3, pace=1,
+                     name="m1")
+    b = Metadynamics(Distance(0, 3, name="d"), T, height=1.0, sigma=0.03, pace=1,
+                     grid_min=0.0, grid_max=1.0, name="m2")
+    for k in range(5):
+        a.deposit([a.cv_values(pos0)[0] + 0.1 * k])
+        b.deposit([b.cv_values(pos0)[0] + 0.01 * k])
+    both = sponge.CombinedBias([a, b])
+    st = sponge.State(positions=pos0)
+    e, f = both.modify(st, 1.0, np.zeros((4, 3)))
+    ea, fa = a.modify(st, 0.0, np.zeros((4, 3)))
+    eb, fb = b.modify(st, 0.0, np.zeros((4, 3)))
+    assert e == pytest.approx(1.0 + ea + eb)
+    np.testing.assert_allclose(f, fa + fb)
+    cols = both.report_columns(st)
+    assert cols["bias"] == pytest.approx(ea + eb)
+    assert {"phi", "d", "m1_bias", "m2_bias", "m1_ct", "m2_ct"} <= set(cols)
+    saved = both.get_state()
+    a.deposit([0.0])
+    both.set_state(saved)
+    assert both.modify(st, 1.0, np.zeros((4, 3)))[0] == pytest.approx(e)
