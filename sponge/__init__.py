@@ -3,6 +3,9 @@
 Public names: :func:`from_openmm`, :func:`load_amber`, :func:`load_pdb`,
 :func:`load_gromacs`, :func:`load_sponge`, :class:`System`, :class:`State`,
 and the force-term protocol :class:`ForceTerm`. Units: nm, ps, kJ/mol, amu, e.
+Enhanced sampling: :class:`SITS`, :class:`Metadynamics` (on the CVs of
+:mod:`sponge.cv`), :class:`MetaITS`, :class:`CombinedBias`, with
+:class:`CVReporter` and :mod:`sponge.analysis` (reweighting, PMFs).
 
 Example:
     >>> import sponge
@@ -112,3 +115,12 @@ from sponge import analysis  # noqa: E402
 from sponge.sits import SITS  # noqa: E402
 
 __all__ += ["SITS", "analysis"]
+
+# --- collective variables, metadynamics, MetaITS (metad) ---
+from sponge import cv  # noqa: E402
+from sponge.bias import CombinedBias  # noqa: E402
+from sponge.metadynamics import Metadynamics  # noqa: E402
+from sponge.metaits import MetaITS  # noqa: E402
+from sponge.reporters.cv import CVReporter  # noqa: E402
+
+__all__ += ["CVReporter", "CombinedBias", "MetaITS", "Metadynamics", "cv"]

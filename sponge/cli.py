@@ -1,10 +1,12 @@
-"""Command line: ``sponge run CONFIG.toml``, ``sponge info FILE``, ``sponge demo``.
+"""Command line: ``sponge run``, ``sponge info``, ``sponge pmf``, ``sponge demo``.
 
 ``sponge run`` builds the system, integrator, barostat and reporters that a
 TOML file describes (schema in :mod:`sponge.config`), optionally minimises,
 and runs. ``sponge info`` prints atoms, residues, chains, force terms,
 constraints and box of a PDB, Amber parm7/prmtop, GROMACS top/gro, SPONGE
-native input or a sponge checkpoint. ``sponge demo`` runs the built-in example
+native input or a sponge checkpoint. ``sponge pmf`` writes the free-energy
+surface of CV samples (reweighted with a bias column) as CSV and PNG
+(:mod:`sponge.pmf_cli`). ``sponge demo`` runs the built-in example
 (:mod:`sponge.demo`). Errors are printed as one line naming the file, key or
 atom involved, with exit status 2 for bad input and 1 for a failed run.
 
@@ -119,6 +121,17 @@ def build_reporters(cfg: RunConfig, append: bool = False) -> list:
     return out
 
 
+def _biases(sits, metad):
+    """The simulation bias: SITS, metadynamics, or both (MetaITS when SITS is plain ITS)."""
+    if sits is None or metad is None:
+        return sits if metad is None else metad
+    import sponge
+
+    if getattr(sits, "energy", None) == "total":
+        return sponge.MetaITS(metad, sits)
+    return sponge.CombinedBias([sits, metad])
+
+
 def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     """Build and run the simulation ``cfg`` describes; returns the :class:`Simulation`.
 
@@ -144,15 +157,25 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     sits = build_sits(cfg.sits)
     cfg.output_dir.mkdir(parents=True, exist_ok=True)
     reporters = build_reporters(cfg, append=cfg.restart is not None)
+    bias = None
+    if cfg.metadynamics is not None:
+        from sponge.metad_config import build_metadynamics
+
+        bias, cv_rep = build_metadynamics(cfg.metadynamics, system, state,
+                                          getattr(integrator, "temperature", None),
+                                          cfg.output_dir, append=cfg.restart is not None)
+        if cv_rep is not None:
+            reporters.append(cv_rep)
     if cfg.restart is not None:
         sim = sponge.Simulation.from_checkpoint(cfg.restart, system, integrator,
                                                 reporters=reporters, platform=cfg.platform,
-                                                barostat=barostat, bias=sits)
+                                                barostat=barostat,
+                                                bias=_biases(sits, bias))
         say(f"restarted from {cfg.restart} at step {sim.state.step}")
     else:
         sim = sponge.Simulation(system, integrator, state, reporters=reporters,
                                 platform=cfg.platform, seed=cfg.seed, barostat=barostat,
-                                bias=sits)
+                                bias=_biases(sits, bias))
         if cfg.minimize:
             e0 = system.potential_energy(sim.state)
             sim.minimize(cfg.minimize_tolerance, cfg.minimize_max_iterations)
@@ -167,6 +190,8 @@ def run_config(cfg: RunConfig, steps: int | None = None, log=sys.stdout):
     finally:
         for r in reporters:
             r.close()
+        if bias is not None:
+            bias.close()
     wall = time.perf_counter() - t1
     ns_day = n_steps * integrator.timestep * 1e-3 / wall * 86400.0 if wall > 0 else float("nan")
     if cfg.final_pdb is not None:
@@ -353,6 +378,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="train a neural-network potential from a TOML configuration")
     t.add_argument("config", help="configuration file (.toml); see sponge.ml.config")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from sponge.pmf_cli import add_parser as _add_pmf
+
+    _add_pmf(sub)
     d = sub.add_parser("demo", help="run the built-in alanine-dipeptide example")
     d.add_argument("--output", default="sponge_demo", help="output folder (default sponge_demo)")
     d.add_argument("--steps", type=int, default=None, help="number of steps (default 250000)")
@@ -379,6 +407,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(json.dumps(info, indent=1))
             else:
                 _print_info(info)
+        elif args.command == "pmf":
+            from sponge.pmf_cli import run_pmf
+
+            print(json.dumps(run_pmf(args), indent=1))
         elif args.command == "train-potential":
             from sponge.ml.config import train_from_config
 

@@ -58,6 +58,14 @@ A configuration describes one simulation::
     checkpoint = { file = "run.chk", interval = 5000 }
     final_pdb = "final.pdb"
 
+    [metadynamics]                 # optional: see sponge.metad_config
+    cvs = [{ type = "dihedral", atoms = [4, 6, 8, 14], name = "phi" }]
+    height = 1.2
+    sigma = 0.35
+    bias_factor = 8.0
+    pace = 500
+    cv_file = "cv.csv"
+
 Every error names the key and what was expected, e.g.
 ``[integrator].timestep: expected a positive number in ps, got 'abc'``.
 """
@@ -93,6 +101,7 @@ _KNOWN = {
     "run": ("steps", "seed", "platform", "minimize", "minimize_tolerance",
             "minimize_max_iterations", "initial_temperature", "restart", "progress"),
     "output": ("directory", "final_pdb", *_REPORTER_KEYS),
+    "metadynamics": (),  # validated by sponge.metad_config
     "sits": ("selection", "t_low", "t_high", "n_temperatures", "spacing", "mode", "energy",
              "cross_factor", "update_interval", "energy_shift", "nk_in_file",
              "nk_restart_file", "nk_traj_file"),
@@ -210,6 +219,7 @@ class RunConfig:
     output_dir: Path
     reporters: list[ReporterSpec]
     final_pdb: Path | None
+    metadynamics: dict | None = None
     sits: dict | None = None
 
 
@@ -400,11 +410,17 @@ def parse_config(doc: dict, source: Path | str = "<config>") -> RunConfig:
     final = out.raw("final_pdb", None)
     if final is not None and not isinstance(final, str):
         raise out.fail("final_pdb", "a file name (string)", final)
+    metad = None
+    if "metadynamics" in doc:
+        from sponge.metad_config import parse_metadynamics
+
+        metad = parse_metadynamics(doc["metadynamics"], ConfigError)
     st = _section(doc, "sits", False)
     sits = None if st is None else _sits(st, base, out_dir)
     if sits is not None and "temperature" not in integrator:
         raise ConfigError("[sits]: needs an integrator with a temperature (a thermostat)")
     return RunConfig(source=source, system=system, integrator=integrator, barostat=barostat,
+                     metadynamics=metad,
                      steps=steps, seed=seed, platform=platform, minimize=minimize,
                      minimize_tolerance=tol, minimize_max_iterations=max_it,
                      initial_temperature=t0, restart=restart, progress=prog, output_dir=out_dir,

@@ -34,6 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from sponge.bias import has_hooks
 from sponge.errors import SimulationInstabilityError
 from sponge.reporters.base import Reporter
 from sponge.reporters.checkpoint import (
@@ -89,10 +90,13 @@ class Simulation:
             defaults to ``system.box``).
         reporters: reporters observing the loop (see :mod:`sponge.reporters`).
         platform: "cpu" (or "cuda", which raises a clear error when unavailable).
-        bias: an optional bias (e.g. SITS); handed to the integrator as
+        bias: an optional bias (e.g. SITS, metadynamics) or a list of them
+            (a :class:`sponge.CombinedBias`); handed to the integrator as
             ``integrator.bias`` before it is bound, after ``bias.bind(system)``
             when it has one (``bind(system, temperature=T)`` when the bias has
-            ``temperature = None``: it takes the integrator's).
+            ``temperature = None``: it takes the integrator's). A bias with
+            reporter hooks (see :mod:`sponge.bias`) is called on its steps
+            before the reporters.
         seed: seed of the integrator's random stream (None: fresh entropy).
         barostat: optional barostat, attached as ``integrator.barostat``.
         guard_interval: steps between stability checks when no reporter asks
@@ -128,6 +132,10 @@ class Simulation:
         self.integrator = integrator
         self.state = state
         self.reporters: list[Reporter] = list(reporters or [])
+        if isinstance(bias, list | tuple):
+            from sponge.bias import CombinedBias
+
+            bias = CombinedBias(bias) if len(bias) > 1 else (bias[0] if bias else None)
         self.bias = bias
         self.seed = seed
         if bias is not None:
@@ -259,7 +267,9 @@ class Simulation:
             import sys
 
             progress = steps >= 10_000 and sys.stderr.isatty()
-        reporters = list(self.reporters)
+        # a bias with reporter hooks (metadynamics' hill deposition) runs before the reporters
+        hooks = [self.bias] if self.bias is not None and has_hooks(self.bias) else []
+        reporters = hooks + list(self.reporters)
         bar = ProgressReporter(steps) if progress and steps > 0 else None
         if bar is not None:
             reporters.append(bar)

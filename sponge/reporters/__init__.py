@@ -3,7 +3,8 @@
 Public names: :class:`Reporter` (base), :class:`StateDataReporter` (CSV),
 :class:`DCDReporter`, :class:`XTCReporter`, :class:`PDBReporter`
 (trajectories), :class:`CheckpointReporter` (atomic checkpoints),
-:class:`ProgressReporter` (tqdm bar with ns/day), and the checkpoint file
+:class:`ProgressReporter` (tqdm bar with ns/day), :class:`CVReporter` (CV values
+and bias columns, CSV), and the checkpoint file
 helpers :func:`write_checkpoint` / :func:`read_checkpoint`.
 """
 
@@ -14,6 +15,7 @@ from sponge.reporters.checkpoint import (
     read_checkpoint,
     write_checkpoint,
 )
+from sponge.reporters.cv import CVReporter
 from sponge.reporters.progress import ProgressReporter
 from sponge.reporters.state_data import StateDataReporter
 from sponge.reporters.trajectory import DCDReporter, PDBReporter, XTCReporter
@@ -21,6 +23,7 @@ from sponge.reporters.trajectory import DCDReporter, PDBReporter, XTCReporter
 __all__ = [
     "CheckpointError",
     "CheckpointReporter",
+    "CVReporter",
     "DCDReporter",
     "PDBReporter",
     "ProgressReporter",
