@@ -18,33 +18,13 @@ import numpy as np
 from numba import njit
 
 from sponge.cv.base import TWO_PI, CollectiveVariable, check_atoms, reduced_box
-
-
-@njit(cache=True, inline="always")
-def _mic(dx, dy, dz, box, periodic):
-    if periodic:
-        s = math.floor(dz / box[2, 2] + 0.5)
-        dx -= s * box[2, 0]
-        dy -= s * box[2, 1]
-        dz -= s * box[2, 2]
-        s = math.floor(dy / box[1, 1] + 0.5)
-        dx -= s * box[1, 0]
-        dy -= s * box[1, 1]
-        s = math.floor(dx / box[0, 0] + 0.5)
-        dx -= s * box[0, 0]
-    return dx, dy, dz
-
-
-@njit(cache=True)
-def _vec(pos, i, j, box, periodic):
-    return _mic(pos[j, 0] - pos[i, 0], pos[j, 1] - pos[i, 1], pos[j, 2] - pos[i, 2],
-                box, periodic)
+from sponge.forces.geometry import displacement  # r_j - r_i, minimum image
 
 
 @njit(cache=True)
 def distance_kernel(pos, a, box, periodic):
     """(|r_a1 - r_a0|, (2, 3) gradient)."""
-    dx, dy, dz = _vec(pos, a[0], a[1], box, periodic)
+    dx, dy, dz = displacement(pos, a[0], a[1], box, periodic)
     r = math.sqrt(dx * dx + dy * dy + dz * dz)
     g = np.zeros((2, 3))
     if r > 0.0:
@@ -60,8 +40,8 @@ def distance_kernel(pos, a, box, periodic):
 @njit(cache=True)
 def angle_kernel(pos, a, box, periodic):
     """(theta at vertex a1, (3, 3) gradient)."""
-    ux, uy, uz = _vec(pos, a[1], a[0], box, periodic)
-    vx, vy, vz = _vec(pos, a[1], a[2], box, periodic)
+    ux, uy, uz = displacement(pos, a[1], a[0], box, periodic)
+    vx, vy, vz = displacement(pos, a[1], a[2], box, periodic)
     nu = math.sqrt(ux * ux + uy * uy + uz * uz)
     nv = math.sqrt(vx * vx + vy * vy + vz * vz)
     c = (ux * vx + uy * vy + uz * vz) / (nu * nv)
@@ -87,9 +67,9 @@ def angle_kernel(pos, a, box, periodic):
 @njit(cache=True)
 def dihedral_kernel(pos, a, box, periodic):
     """(phi in (-pi, pi], (4, 3) gradient), OpenMM's convention."""
-    d0x, d0y, d0z = _vec(pos, a[1], a[0], box, periodic)
-    d1x, d1y, d1z = _vec(pos, a[1], a[2], box, periodic)
-    d2x, d2y, d2z = _vec(pos, a[3], a[2], box, periodic)
+    d0x, d0y, d0z = displacement(pos, a[1], a[0], box, periodic)
+    d1x, d1y, d1z = displacement(pos, a[1], a[2], box, periodic)
+    d2x, d2y, d2z = displacement(pos, a[3], a[2], box, periodic)
     c0x = d0y * d1z - d0z * d1y
     c0y = d0z * d1x - d0x * d1z
     c0z = d0x * d1y - d0y * d1x
