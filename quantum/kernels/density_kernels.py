@@ -31,33 +31,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from quantum.kernels.cpu_gates import _insert_zeros, _offsets  # shared index helpers
+
 _INL = dict(inline="always", fastmath=True)
 _PAR = dict(cache=True, fastmath=True, nogil=True, parallel=True)
 
 #: below this many work items a kernel runs on one thread (thread hand-off costs more)
 SERIAL_BELOW = 1 << 14
-
-
-@njit(**_INL)
-def _insert_zeros(i, spos):
-    for p in spos:
-        low = i & ((1 << p) - 1)
-        i = ((i >> p) << (p + 1)) | low
-    return i
-
-
-@njit(**_INL)
-def _offsets(tq):
-    k = tq.shape[0]
-    dim = 1 << k
-    off = np.zeros(dim, dtype=np.int64)
-    for j in range(dim):
-        o = 0
-        for m in range(k):
-            if (j >> m) & 1:
-                o |= 1 << tq[m]
-        off[j] = o
-    return off
 
 
 @njit(**_INL)
