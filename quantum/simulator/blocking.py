@@ -17,7 +17,7 @@ import numpy as np
 from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
 from ..kernels.cpu_gates import PAR_THRESHOLD
-from ..kernels.cpu_soa import run_blocked_soa
+from ..kernels.cpu_soa import run_blocked_soa, soa_kind
 from ..kernels.cpu_soa_adjoint import sweep_blocked_soa
 from .fusion import group_ops
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
@@ -105,6 +105,8 @@ class BlockRun:
                 if derivs is not None:  # a sweep un-applies: keep G^dag
                     m = m.conj().T if op.kind == DENSE else m.conj()
                 self.par[i, :2 * m.size] = _ri(m)
+            # cheaper exact forms of one-qubit dense matrices (RX, RY) for the forward run
+            self.skind = np.array([soa_kind(op.kind, op.mat) for op in ops], dtype=np.int64)
             if derivs is not None:
                 self.dpar = np.zeros((n, 8))
                 for i, dm in enumerate(derivs):
@@ -123,6 +125,7 @@ class BlockRun:
             if self.derivs is not None:
                 mm = m.conj().T if self.kind[j] == DENSE else m.conj()
             self.par[j, :2 * mm.size] = _ri(mm)
+            self.skind[j] = soa_kind(int(self.kind[j]), m)
             if dm is not None:
                 self.dpar[j, :2 * np.size(dm)] = _ri(dm)
 
@@ -133,7 +136,7 @@ class BlockRun:
 
     def _run(self, v: np.ndarray) -> None:
         if self.soa and self.derivs is None and v.dtype == np.complex128:
-            run_blocked_soa(v, self.qpos, self.qoff, self.kind, self.tq, self.cm, self.par)
+            run_blocked_soa(v, self.qpos, self.qoff, self.skind, self.tq, self.cm, self.par)
             return
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,
