@@ -27,6 +27,8 @@ from .cpu_gates import _insert_zeros
 _XSWAP, _DIAG, _DENSE = 0, 1, 3
 #: one-qubit dense forms with half the arithmetic (see :func:`soa_kind`)
 _DENSE_RX, _DENSE_RE = 4, 5
+#: a merged run of (singly controlled) X ops: one gather through a GF(2)-affine index map
+_LINPERM = 6
 _INL = dict(inline="always", fastmath=True)
 
 
@@ -173,6 +175,45 @@ def _xswap_soa_inplace(xr, xi, t, cmask):
             b_i[j] = ai if sw else bi
 
 
+@njit(**_INL)
+def _linperm_soa(sr, si, dr, di, t0, t1, h):
+    """``dst[i] = src[t0[i & (2**h - 1)] ^ t1[i >> h]]``: several X/CNOT ops in one pass."""
+    lo = (np.int64(1) << h) - 1
+    for i in range(sr.shape[0]):
+        j = t0[i & lo] ^ t1[i >> h]
+        dr[i] = sr[j]
+        di[i] = si[j]
+
+
+def linperm_tables(ops_tc: list[tuple[int, int]], b: int) -> tuple[np.ndarray, int]:
+    """Lookup tables of the source-index map of X ops applied in order on ``b`` local bits.
+
+    Args:
+        ops_tc: ``(target position, control mask)`` per op; the control mask has at most
+            one bit, so that every op is an affine map of the index over GF(2).
+        b: chunk bits.
+
+    Returns:
+        ``(tab, h)``: ``tab`` ``(2, 2**max(h, b-h))`` int64 with ``src(i) = tab[0][i & lo]
+        ^ tab[1][i >> h]`` (``lo = 2**h - 1``) for the state after all ops.
+    """
+    h = b // 2
+    w = 1 << max(h, b - h)
+
+    def src(idx):
+        idx = idx.copy()
+        for t, cm in reversed(ops_tc):  # each op is an involution of the index
+            hit = (idx & cm) == cm
+            idx[hit] ^= np.int64(1) << t
+        return idx
+
+    tab = np.zeros((2, w), dtype=np.int64)
+    c = src(np.zeros(1, dtype=np.int64))[0]
+    tab[0, :1 << h] = src(np.arange(1 << h, dtype=np.int64))
+    tab[1, :1 << (b - h)] = src(np.arange(1 << (b - h), dtype=np.int64) << h) ^ c
+    return tab, h
+
+
 def soa_kind(kind: int, m: np.ndarray) -> int:
     """The :func:`run_blocked_soa` kind code of an op of ``ops`` kind ``kind`` whose
     matrix is ``m`` (a one-qubit dense matrix may take a cheaper exact form)."""
@@ -188,7 +229,7 @@ def soa_kind(kind: int, m: np.ndarray) -> int:
 
 
 @njit(cache=True, fastmath=True, nogil=True, parallel=True)
-def run_blocked_soa(v, qpos, qoff, kind, tq, cm, par):
+def run_blocked_soa(v, qpos, qoff, kind, tq, cm, par, ltab, lh):
     """Apply the encoded ops to every chunk of ``v`` in split real/imaginary buffers.
 
     Args:
@@ -200,6 +241,8 @@ def run_blocked_soa(v, qpos, qoff, kind, tq, cm, par):
         tq: local target position; cm: local control mask (XSWAP only).
         par: ``(n_ops, 8)`` float64: the 2x2 matrix (DENSE, row-major re/im) or the
             diagonal (DIAG, first four entries).
+        ltab, lh: ``(n_groups, 2, w)`` int64 tables and split bit of the merged X runs
+            (kind ``6``, ``tq`` = group index; see :func:`linperm_tables`).
     """
     bamp = qoff.shape[0]
     nchunk = v.shape[0] // bamp
@@ -217,7 +260,14 @@ def run_blocked_soa(v, qpos, qoff, kind, tq, cm, par):
         cur = 0
         for o in range(nops):
             k = kind[o]
-            if k == _XSWAP and tq[o] >= 3:
+            if k == _LINPERM:
+                g = tq[o]
+                if cur == 0:
+                    _linperm_soa(ar, ai, br, bi, ltab[g, 0], ltab[g, 1], lh)
+                else:
+                    _linperm_soa(br, bi, ar, ai, ltab[g, 0], ltab[g, 1], lh)
+                cur ^= 1
+            elif k == _XSWAP and tq[o] >= 3:
                 if cur == 0:
                     _xswap_soa_inplace(ar, ai, tq[o], cm[o])
                 else:
