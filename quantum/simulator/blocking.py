@@ -17,7 +17,7 @@ import numpy as np
 from ..kernels.cpu_block import run_blocked
 from ..kernels.cpu_block_adjoint import sweep_blocked
 from ..kernels.cpu_gates import PAR_THRESHOLD
-from ..kernels.cpu_soa import run_blocked_soa
+from ..kernels.cpu_soa import linperm_tables, run_blocked_soa, soa_kind
 from ..kernels.cpu_soa_adjoint import sweep_blocked_soa
 from .fusion import group_ops
 from .ops import DENSE, DIAG, PERM, XSWAP, Op
@@ -29,6 +29,9 @@ MIN_QUBITS = 16
 #: a run of several chunks is split between threads from this many amplitude-ops
 #: (about 1 ms of work: far above the cost of waking a second thread)
 PAR_WORK = 1 << 21
+#: stretches of at least this many X/CNOT ops in a split-buffer run are merged into one
+#: gather pass (each alone costs about a third of the merged pass)
+MERGE_X = 3
 
 
 class BlockRun:
@@ -105,6 +108,9 @@ class BlockRun:
                 if derivs is not None:  # a sweep un-applies: keep G^dag
                     m = m.conj().T if op.kind == DENSE else m.conj()
                 self.par[i, :2 * m.size] = _ri(m)
+            # cheaper exact forms of one-qubit dense matrices (RX, RY) for the forward run
+            self.skind = np.array([soa_kind(op.kind, op.mat) for op in ops], dtype=np.int64)
+            self._merge_x_runs()
             if derivs is not None:
                 self.dpar = np.zeros((n, 8))
                 for i, dm in enumerate(derivs):
@@ -123,8 +129,46 @@ class BlockRun:
             if self.derivs is not None:
                 mm = m.conj().T if self.kind[j] == DENSE else m.conj()
             self.par[j, :2 * mm.size] = _ri(mm)
+            self.skind[j] = soa_kind(int(self.kind[j]), m)
+            f = self.fidx[j]
+            self.fkind[f] = self.skind[j]
+            self.fpar[f] = self.par[j]
             if dm is not None:
                 self.dpar[j, :2 * np.size(dm)] = _ri(dm)
+
+    def _merge_x_runs(self) -> None:
+        """Forward-run arrays (``f*``) where every stretch of ``MERGE_X`` or more X ops with
+        at most one control (affine index maps over GF(2)) becomes one gather op."""
+        b = len(self.qpos)
+        rows, groups, tabs = [], [], []
+        i, n = 0, len(self.ops)
+        while i < n:
+            j = i
+            while (j < n and self.kind[j] == XSWAP
+                   and bin(int(self.cm[j])).count("1") <= 1):
+                j += 1
+            if j - i >= MERGE_X:
+                tab, lh = linperm_tables([(int(self.tq[k]), int(self.cm[k]))
+                                          for k in range(i, j)], b)
+                rows.append((6, len(tabs), 0, None))
+                tabs.append(tab)
+                groups.append(range(i, j))
+                i = j
+                continue
+            rows.append((int(self.skind[i]), int(self.tq[i]), int(self.cm[i]), i))
+            groups.append(range(i, i + 1))
+            i += 1
+        self.fkind = np.array([r[0] for r in rows], dtype=np.int64)
+        self.ftq = np.array([r[1] for r in rows], dtype=np.int64)
+        self.fcm = np.array([r[2] for r in rows], dtype=np.int64)
+        self.fpar = np.zeros((len(rows), 8))
+        self.fidx = np.zeros(n, dtype=np.int64)
+        for f, (r, g) in enumerate(zip(rows, groups, strict=True)):
+            self.fidx[list(g)] = f
+            if r[3] is not None:
+                self.fpar[f] = self.par[r[3]]
+        self.ltab = np.stack(tabs) if tabs else np.zeros((1, 2, 1), dtype=np.int64)
+        self.lh = b // 2
 
     def run(self, v: np.ndarray) -> None:
         """Apply every op of the run to ``v`` in place."""
@@ -133,7 +177,8 @@ class BlockRun:
 
     def _run(self, v: np.ndarray) -> None:
         if self.soa and self.derivs is None and v.dtype == np.complex128:
-            run_blocked_soa(v, self.qpos, self.qoff, self.kind, self.tq, self.cm, self.par)
+            run_blocked_soa(v, self.qpos, self.qoff, self.fkind, self.ftq, self.fcm, self.fpar,
+                            self.ltab, self.lh)
             return
         run_blocked(v, self.qpos, self.qoff, self.kind, self.nt, self.tg, self.cm, self.nsp,
                     self.sp, self.moff, self.poff, self.mode,

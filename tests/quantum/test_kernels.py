@@ -307,3 +307,82 @@ def test_split_real_imag_blocked_runs_match_tensor_reference():
     for p in plan:
         p.run(v) if isinstance(p, BlockRun) else be.apply(v, p)
     assert np.max(np.abs(v - ref)) < 1e-12
+
+
+def test_split_blocked_rx_ry_forms_match_tensor_reference():
+    """RX-like (real diagonal, imaginary off-diagonal) and real (RY-like) one-qubit matrices
+    take the half-arithmetic forms of ``cpu_soa`` on every chunk target 0..9, mixed with
+    general matrices and CNOT chains (merged into one GF(2)-affine gather per stretch); a
+    matrix swapped in by ``set_op`` re-picks its form."""
+    from quantum.kernels.cpu_soa import soa_kind
+    from quantum.simulator.blocking import BlockRun, plan_blocks
+
+    n = 16
+    rng = np.random.default_rng(33)
+
+    def rx(a):
+        return np.array([[np.cos(a), -1j * np.sin(a)], [-1j * np.sin(a), np.cos(a)]])
+
+    def ry(a):
+        return np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], dtype=complex)
+
+    x = np.array([[0, 1], [1, 0]], dtype=complex)
+    assert soa_kind(3, rx(0.3)) == 4 and soa_kind(3, ry(0.3)) == 5
+    assert soa_kind(3, rx(0.3) * np.exp(1e-9j)) == 3
+    ops, mats = [], []
+    for layer in range(3):
+        for q in range(n):
+            m = (rx, ry, lambda a: _unitary(1, rng))[(q + layer) % 3](rng.uniform(0, 6))
+            ops.append(classify_matrix(m, [q], ()))
+            mats.append((m, [q], []))
+        for q in range(n - 1):
+            ops.append(classify_matrix(x, [q + 1], (q,)))
+            mats.append((x, [q + 1], [q]))
+    plan = plan_blocks(ops, n, block_qubits=10)
+    runs = [p for p in plan if isinstance(p, BlockRun)]
+    assert runs and all(r.soa for r in runs)
+    assert {4, 5, 3} <= set(np.concatenate([r.skind for r in runs]).tolist())
+    assert any((r.fkind == 6).any() for r in runs)  # CNOT stretches merged into one gather
+    # swap the first RX of the first run for a general matrix (and back to an RY)
+    r0 = runs[0]
+    j = int(np.flatnonzero(r0.skind == 4)[0])
+    for new in (_unitary(1, rng), ry(0.7)):
+        r0.set_op(j, new)
+        r0.ops[j] = classify_matrix(new, list(r0.ops[j].targets), ())
+    assert r0.skind[j] == 5
+    psi = random_state(n, rng)
+    v = psi.copy()
+    be = CpuBackend()
+    for p in plan:
+        p.run(v) if isinstance(p, BlockRun) else be.apply(v, p)
+    # reference: the ops as they now stand, applied with numpy tensordot
+    ref = psi.copy()
+    for p in plan:
+        for op in (p.ops if isinstance(p, BlockRun) else [p]):
+            m = op.mat if op.kind == 3 else x
+            ref = apply_tensor(ref, m, [int(t) for t in op.targets], list(op.ctrls), n)
+    assert np.max(np.abs(v - ref)) < 1e-12
+
+
+def test_merged_x_runs_with_uncontrolled_x_match_dense_permutation():
+    """A stretch of uncontrolled X and CNOTs (an affine, not linear, index map) merged into
+    one gather equals the product of the dense permutation matrices; Toffolis stay apart."""
+    from quantum.simulator.blocking import BlockRun
+
+    n = 16
+    rng = np.random.default_rng(5)
+    x = np.array([[0, 1], [1, 0]], dtype=complex)
+    spec = [(3, ()), (0, (5,)), (7, (0,)), (9, ()), (2, (9,)), (4, (2, 6)), (6, (4,)),
+            (1, ()), (5, (1,)), (8, (7,)), (0, ())]
+    ops = [classify_matrix(x, [t], c) for t, c in spec]
+    ops.append(classify_matrix(_unitary(1, rng), [3], ()))
+    run = BlockRun(ops, n, 10)
+    assert run.soa and (run.fkind == 6).sum() == 2 and len(run.fkind) == 4
+    psi = random_state(n, rng)
+    ref = psi.copy()
+    for op, (t, c) in zip(ops, spec + [(3, ())], strict=True):
+        m = op.mat if op.kind == 3 else x
+        ref = apply_tensor(ref, m, [t], list(c), n)
+    v = psi.copy()
+    run.run(v)
+    assert np.max(np.abs(v - ref)) < 1e-12
