@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from .density_ops import ChannelOp, DensityProgram, GateOnRho
-from .grad_ops import GradOpsWrapper
+from .grad_ops import GradOpsWrapper, call_with_inputs
 from .ops import is_measure
 
 #: bytes of density matrices the forward pass may keep as checkpoints
@@ -215,8 +215,7 @@ def build_density_grad_ops(sim, hams, circ_right, circ_left=None,
         raise ValueError(f"Parameter {extra[0]} appears in a gate but in neither "
                          "encoder_params_name nor ansatz_params_name of the circuit.")
     mask = _grad_mask(circ_right, names)
-    version = "both" if enc and ans else ("encoder" if enc else "ansatz")
-    n_enc, n_ans = len(enc), len(ans)
+    n_enc = len(enc)
 
     def run(e: np.ndarray, a: np.ndarray):
         rho0 = sim._rho.reshape(-1)
@@ -229,35 +228,7 @@ def build_density_grad_ops(sim, hams, circ_right, circ_left=None,
         g *= mask
         return f, g[:, :, :n_enc], g[:, :, n_enc:]
 
-    def check(e, a):
-        if e.ndim != 2 or e.shape[1] != n_enc:
-            raise ValueError(f"Encoder data must have shape (batch, {n_enc}) for parameters "
-                             f"{enc}, got {e.shape}.")
-        if a.ndim != 1 or a.shape[0] != n_ans:
-            raise ValueError(f"Ansatz data must have shape ({n_ans},) for parameters {ans}, "
-                             f"got {a.shape}.")
-
     def grad_ops(*inputs):
-        arrs = [np.asarray(x, dtype=float) for x in inputs]
-        if version == "both":
-            if len(arrs) != 2:
-                raise ValueError(f"grad_ops needs two inputs (encoder data [B, {n_enc}], "
-                                 f"ansatz data [{n_ans}]), got {len(arrs)}.")
-            e, a = arrs
-            e = e.reshape(1, -1) if e.ndim == 1 else e
-            check(e, a)
-            return run(e, a)
-        if len(arrs) != 1:
-            raise ValueError(f"grad_ops of a circuit with only {version} parameters takes one "
-                             f"input, got {len(arrs)}.")
-        x = arrs[0]
-        if version == "ansatz":
-            check(np.zeros((1, 0)), x)
-            f, _, ga = run(np.zeros((1, 0)), x)
-            return f, ga
-        x = x.reshape(1, -1) if x.ndim == 1 else x
-        check(x, np.zeros(0))
-        f, ge, _ = run(x, np.zeros(0))
-        return f, ge
+        return call_with_inputs(run, inputs, enc, ans)
 
     return GradOpsWrapper(grad_ops, hams, circ_right, None, enc, ans, parallel_worker, sim)

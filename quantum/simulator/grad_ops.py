@@ -78,8 +78,7 @@ def build_grad_ops(sim, hams, circ_right, circ_left=None, parallel_worker=None) 
         raise ValueError(f"Parameter {extra[0]} appears in a gate but in neither "
                          "encoder_params_name nor ansatz_params_name of the circuit.")
     mask = _grad_mask(circ_right, circ_left, names)
-    version = "both" if enc and ans else ("encoder" if enc else "ansatz")
-    n_enc, n_ans = len(enc), len(ans)
+    n_enc = len(enc)
 
     def run(enc_data: np.ndarray, ans_data: np.ndarray):
         batch = enc_data.shape[0]
@@ -110,29 +109,41 @@ def build_grad_ops(sim, hams, circ_right, circ_left=None, parallel_worker=None) 
         return f, g[:, :, :n_enc], g[:, :, n_enc:]
 
     def grad_ops(*inputs):
-        arrs = [np.asarray(x, dtype=float) for x in inputs]
-        if version == "both":
-            if len(arrs) != 2:
-                raise ValueError(f"grad_ops needs two inputs (encoder data [B, {n_enc}], "
-                                 f"ansatz data [{n_ans}]), got {len(arrs)}.")
-            e, a = arrs
-            e = e.reshape(1, -1) if e.ndim == 1 else e
-            _check(e, a, n_enc, n_ans, enc, ans)
-            return run(e, a)
-        if len(arrs) != 1:
-            raise ValueError(f"grad_ops of a circuit with only {version} parameters takes one "
-                             f"input, got {len(arrs)}.")
-        x = arrs[0]
-        if version == "ansatz":
-            _check(np.zeros((1, 0)), x, 0, n_ans, enc, ans)
-            f, _, ga = run(np.zeros((1, 0)), x)
-            return f, ga
-        x = x.reshape(1, -1) if x.ndim == 1 else x
-        _check(x, np.zeros(0), n_enc, 0, enc, ans)
-        f, ge, _ = run(x, np.zeros(0))
-        return f, ge
+        return call_with_inputs(run, inputs, enc, ans)
 
     return GradOpsWrapper(grad_ops, hams, circ_right, circ_left, enc, ans, parallel_worker, sim)
+
+
+def call_with_inputs(run, inputs, enc: list[str], ans: list[str]):
+    """Validate ``grad_ops(*inputs)`` and call ``run(e[B, n_enc], a[n_ans])``.
+
+    A circuit with both kinds of parameters takes ``(encoder_data, ansatz_data)`` and
+    returns ``(f, g_enc, g_ans)``; one with only encoder or only ansatz parameters
+    takes that one input and returns ``(f, g)``. Shared by every backend.
+    """
+    n_enc, n_ans = len(enc), len(ans)
+    version = "both" if enc and ans else ("encoder" if enc else "ansatz")
+    arrs = [np.asarray(x, dtype=float) for x in inputs]
+    if version == "both":
+        if len(arrs) != 2:
+            raise ValueError(f"grad_ops needs two inputs (encoder data [B, {n_enc}], "
+                             f"ansatz data [{n_ans}]), got {len(arrs)}.")
+        e, a = arrs
+        e = e.reshape(1, -1) if e.ndim == 1 else e
+        _check(e, a, n_enc, n_ans, enc, ans)
+        return run(e, a)
+    if len(arrs) != 1:
+        raise ValueError(f"grad_ops of a circuit with only {version} parameters takes one "
+                         f"input, got {len(arrs)}.")
+    x = arrs[0]
+    if version == "ansatz":
+        _check(np.zeros((1, 0)), x, 0, n_ans, enc, ans)
+        f, _, ga = run(np.zeros((1, 0)), x)
+        return f, ga
+    x = x.reshape(1, -1) if x.ndim == 1 else x
+    _check(x, np.zeros(0), n_enc, 0, enc, ans)
+    f, ge, _ = run(x, np.zeros(0))
+    return f, ge
 
 
 def _check(e, a, n_enc, n_ans, enc, ans) -> None:
