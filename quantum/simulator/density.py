@@ -29,7 +29,7 @@ from ..kernels import density_kernels as dk
 from .density_grad import build_density_grad_ops, hamiltonian_matrix
 from .density_ops import DensityProgram
 from .grad_ops import GradOpsWrapper
-from .measure import MeasureResult, sample_indices
+from .measure import MeasureResult, measure_plan, sample_indices
 from .ops import is_barrier, is_measure
 from .simulator import Simulator
 
@@ -254,20 +254,8 @@ class DensityMatrixSimulator(Simulator):
         if int(shots) != shots or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}.")
         rng = np.random.default_rng(seed) if seed is not None else self._rng
-        gates = [g for g in circuit if not is_barrier(g)]
-        meas = [(i, g) for i, g in enumerate(gates) if is_measure(g)]
-        if not meas:
-            raise ValueError("sampling: the circuit has no measure gate.")
-        keys = [getattr(g, "key", f"m{i}") for i, g in meas]
-        qubits = [int(g.obj_qubits[0]) for _, g in meas]
-        for q, k in zip(qubits, keys, strict=True):
-            if q >= self.n_qubits:
-                raise ValueError(f"Measure {k} on qubit {q}, but the simulator has "
-                                 f"{self.n_qubits} qubits.")
-        first = meas[0][0]
-        touched = {int(q) for g in gates[first:] if not is_measure(g)
-                   for q in list(g.obj_qubits) + list(getattr(g, "ctrl_qubits", None) or [])}
-        if not (touched & set(qubits)):
+        gates, _, keys, qubits, terminal = measure_plan(circuit, self.n_qubits)
+        if terminal:
             sim = self.copy()
             sim._run([g for g in gates if not is_measure(g)], pr)
             probs = np.clip(dk.diag_real(sim._rho.reshape(-1), self.n_qubits), 0.0, None)

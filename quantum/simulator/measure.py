@@ -44,3 +44,31 @@ def sample_indices(probs: np.ndarray, shots: int, rng: np.random.Generator) -> n
     cdf = np.cumsum(p)
     cdf /= cdf[-1]
     return np.searchsorted(cdf, rng.random(shots), side="right").clip(0, p.shape[0] - 1)
+
+
+def measure_plan(circuit, n_qubits: int) -> tuple[list, list, list[str], list[int], bool]:
+    """Parse the measure gates of ``circuit`` for ``sampling`` (every backend).
+
+    Returns ``(gates, meas, keys, qubits, terminal)``: the gates without barriers,
+    ``(position, gate)`` of each measure gate, their keys and qubits, and whether every
+    measurement is terminal (no later gate touches a measured qubit), so that one
+    state can be sampled ``shots`` times instead of running each shot.
+
+    Raises:
+        ValueError: no measure gate, or a measured qubit outside the register.
+    """
+    from .ops import is_barrier, is_measure
+
+    gates = [g for g in circuit if not is_barrier(g)]
+    meas = [(i, g) for i, g in enumerate(gates) if is_measure(g)]
+    if not meas:
+        raise ValueError("sampling: the circuit has no measure gate.")
+    keys = [getattr(g, "key", f"m{i}") for i, g in meas]
+    qubits = [int(g.obj_qubits[0]) for _, g in meas]
+    for q, k in zip(qubits, keys, strict=True):
+        if q >= n_qubits:
+            raise ValueError(f"Measure {k} on qubit {q}, but the simulator has "
+                             f"{n_qubits} qubits.")
+    touched = {int(q) for g in gates[meas[0][0]:] if not is_measure(g)
+               for q in list(g.obj_qubits) + list(getattr(g, "ctrl_qubits", None) or [])}
+    return gates, meas, keys, qubits, not (touched & set(qubits))

@@ -21,7 +21,7 @@ from . import flat as _flat
 from .backend import make_backend
 from .blocking import BlockRun, plan_blocks
 from .grad_ops import GradOpsWrapper, build_grad_ops
-from .measure import MeasureResult, sample_indices
+from .measure import MeasureResult, measure_plan, sample_indices
 from .ops import compile_gate, is_barrier, is_measure
 from .pauli import PauliSum
 from .program import Program
@@ -223,20 +223,7 @@ class Simulator:
         if int(shots) != shots or shots < 1:
             raise ValueError(f"shots must be a positive integer, got {shots!r}.")
         rng = np.random.default_rng(seed) if seed is not None else self._rng
-        gates = [g for g in circuit if not is_barrier(g)]
-        meas = [(i, g) for i, g in enumerate(gates) if is_measure(g)]
-        keys = [getattr(g, "key", f"m{i}") for i, g in meas]
-        if not meas:
-            raise ValueError("sampling: the circuit has no measure gate.")
-        qubits = [int(g.obj_qubits[0]) for _, g in meas]
-        for q, k in zip(qubits, keys, strict=True):
-            if q >= self.n_qubits:
-                raise ValueError(f"Measure {k} on qubit {q}, but the simulator has "
-                                 f"{self.n_qubits} qubits.")
-        first = meas[0][0]
-        touched_after = {int(q) for g in gates[first:] if not is_measure(g)
-                         for q in list(g.obj_qubits) + list(g.ctrl_qubits or [])}
-        terminal = not (touched_after & set(qubits))
+        gates, _, keys, qubits, terminal = measure_plan(circuit, self.n_qubits)
         if terminal:
             sim = self.copy()
             sim.apply_circuit([g for g in gates if not is_measure(g)], pr)
