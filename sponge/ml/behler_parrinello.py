@@ -15,11 +15,12 @@ import numpy as np
 import core_autodiff as ad
 from core_autodiff import nn
 
+from .atomic import AtomicPotential
 from .graph import Graph, build_graph
 from .symmetry import SymmetryFunctions
 
 
-class BehlerParrinello(nn.Module):
+class BehlerParrinello(AtomicPotential):
     """Per-element MLPs on atom-centred symmetry functions.
 
     Args:
@@ -75,13 +76,3 @@ class BehlerParrinello(nn.Module):
         e = ad.concatenate(parts, axis=0)
         e_atoms = ad.scatter_add(e, idx, g.n_atoms)
         return e_atoms + ad.take(self.atom_shift, g.species)
-
-    def energies(self, g: Graph, x: ad.Tensor) -> ad.Tensor:
-        """Energies ``(n_mol,)`` kJ/mol."""
-        return ad.segment_sum(self.atomic_energies(g, x), g.mol, g.n_mol)
-
-    def forward(self, species: np.ndarray, positions: Any, box: np.ndarray | None = None):
-        """Energy (scalar Tensor, kJ/mol) of one configuration."""
-        x = positions if isinstance(positions, ad.Tensor) else ad.tensor(positions)
-        g = build_graph(species, x.data, box, self.cutoff)
-        return self.energies(g, x).sum()

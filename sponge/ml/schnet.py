@@ -19,7 +19,8 @@ import numpy as np
 import core_autodiff as ad
 from core_autodiff import nn
 
-from .graph import Graph, build_graph, cosine_cutoff, gaussian_rbf, pair_vectors
+from .atomic import AtomicPotential
+from .graph import Graph, cosine_cutoff, gaussian_rbf, pair_vectors
 
 _LOG2 = float(np.log(2.0))
 
@@ -49,7 +50,7 @@ class Interaction(nn.Module):
         return h + v
 
 
-class SchNet(nn.Module):
+class SchNet(AtomicPotential):
     """SchNet energy model.
 
     Args:
@@ -103,13 +104,3 @@ class SchNet(nn.Module):
             h = self.interactions[k](h, rbf, fcut, g)
         e = self.out2(shifted_softplus(self.out1(h)))
         return ad.reshape(e, (-1,)) * self.energy_scale + ad.take(self.atom_shift, g.species)
-
-    def energies(self, g: Graph, x: ad.Tensor) -> ad.Tensor:
-        """Energies ``(n_mol,)`` kJ/mol of the configurations in ``g`` at positions ``x`` (N, 3)."""
-        return ad.segment_sum(self.atomic_energies(g, x), g.mol, g.n_mol)
-
-    def forward(self, species: np.ndarray, positions: Any, box: np.ndarray | None = None):
-        """Energy (scalar Tensor, kJ/mol) of one configuration; ``positions`` (n, 3) nm."""
-        x = positions if isinstance(positions, ad.Tensor) else ad.tensor(positions)
-        g = build_graph(species, x.data, box, self.cutoff)
-        return self.energies(g, x).sum()
