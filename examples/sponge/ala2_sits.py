@@ -123,6 +123,31 @@ def plot(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
+STAGES = ("equilibration", "iteration", "production")
+
+
+def stage_of(step: int, ends: tuple[int, int, int]) -> int:
+    """Index into :data:`STAGES` of the stage that step ``step`` (0-based, next to run) is in."""
+    for i, end in enumerate(ends):
+        if step < end:
+            return i
+    return len(ends)
+
+
+def save_frames(path: Path, frames: dict[str, list]) -> None:
+    """Write the frames so far atomically (``path`` never holds a half-written file)."""
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **{k: np.asarray(v) for k, v in frames.items()})
+    tmp.replace(path)
+
+
+def load_frames(path: Path, upto_step: int) -> dict[str, list]:
+    """Frames of an earlier run up to (and including) ``upto_step``."""
+    with np.load(path) as f:
+        keep = f["step"] <= upto_step
+        return {k: list(f[k][keep]) for k in f.files}
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a few steps (CI smoke run)")
@@ -133,72 +158,119 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--iteration-steps", type=int, default=1_000_000)
     ap.add_argument("--production-steps", type=int, default=5_000_000)
     ap.add_argument("--frame-interval", type=int, default=10)
+    ap.add_argument("--checkpoint-interval", type=int, default=25_000,
+                    help="steps between checkpoints (state, n_k, frames so far)")
+    ap.add_argument("--resume", action="store_true",
+                    help="continue from the checkpoint in --out (same settings)")
+    ap.add_argument("--nk-memory", type=float, default=None,
+                    help="SITS memory in n_k updates (None: Gao's running average)")
     ap.add_argument("--max-wall", type=float, default=float("inf"),
-                    help="seconds: stop production early (everything is still written)")
+                    help="seconds: stop early, checkpoint, and still write everything")
+    ap.add_argument("--max-steps", type=int, default=None,
+                    help="stop this call after this many steps (checkpointed; see --resume)")
     ap.add_argument("--seed", type=int, default=2026)
     a = ap.parse_args(argv)
     if a.quick:
         a.equilibration_steps, a.iteration_steps, a.production_steps = 10, 40, 40
-        a.frame_interval = 5
+        a.frame_interval, a.checkpoint_interval = 5, 30
     a.out.mkdir(parents=True, exist_ok=True)
     tag = "plain" if a.plain else "sits"
+    chk = a.out / f"state_{tag}.chk"
+    frames_path = a.out / f"frames_{tag}.npz"
     system, state = build(a.data)
     sits = None
     if not a.plain:
         sits = sponge.SITS(selection=None, t_low=273.0, t_high=650.0, n_temperatures=100,
-                           spacing="T", mode="iteration", energy="selective", cross_factor=0.5,
-                           update_interval=20, nk_restart_file=a.out / "nk_rest.txt",
+                           spacing="T", mode="observation", energy="selective",
+                           cross_factor=0.5, update_interval=20, memory=a.nk_memory,
+                           nk_restart_file=a.out / "nk_rest.txt",
                            nk_traj_file=a.out / "nk_traj.dat")
     integrator = sponge.LangevinMiddleIntegrator(300.0, 1.0, 0.002)
     sim = sponge.Simulation(system, integrator, state, seed=a.seed, bias=sits)
-    sim.minimize(max_iterations=50 if a.quick else 500)
-    sim.set_velocities_to_temperature(300.0, seed=a.seed)
+    ends = (a.equilibration_steps, a.equilibration_steps + a.iteration_steps,
+            a.equilibration_steps + a.iteration_steps + a.production_steps)
+    frames: dict[str, list] = {"step": [], "phi": [], "psi": [], "bias": [], "E_s": []}
+    wall_before = 0.0
+    progress_path = a.out / f"progress_{tag}.json"
+    if a.resume and chk.exists():
+        sim.load_checkpoint(chk)
+        prev = json.loads(progress_path.read_text())
+        if prev.get("ends") != list(ends):
+            raise SystemExit(f"{progress_path}: the run in --out used stages {prev.get('ends')} "
+                             f"(end steps); this call asks for {list(ends)}")
+        wall_before = float(prev["wall_s"])
+        if frames_path.exists():
+            frames = load_frames(frames_path, sim.state.step)
+        where = STAGES[min(stage_of(sim.state.step, ends), 2)]
+        print(f"resumed {tag} at step {sim.state.step} ({where})")
+    else:
+        sim.minimize(max_iterations=50 if a.quick else 500)
+        sim.set_velocities_to_temperature(300.0, seed=a.seed)
+    first_step = sim.state.step
     t0 = time.perf_counter()
-    if sits is not None:
-        sits.mode = "observation"
-    sim.run(a.equilibration_steps)
-    if sits is not None:
-        sits.mode = "iteration"
-    sim.run(a.iteration_steps)
-    t_iter = time.perf_counter() - t0
-    if sits is not None:
-        sits.mode = "production"
-    frames: dict[str, list] = {"phi": [], "psi": [], "bias": [], "E_s": []}
-    t1 = time.perf_counter()
-    done = 0
-    while done < a.production_steps and time.perf_counter() - t0 < a.max_wall:
-        sim.run(a.frame_interval)
-        done += a.frame_interval
-        pos = sim.state.positions
-        frames["phi"].append(dihedral(pos, PHI))
-        frames["psi"].append(dihedral(pos, PSI))
-        cols = sits.report_columns() if sits is not None else {"bias": 0.0, "E_s": np.nan}
-        frames["bias"].append(cols["bias"])
-        frames["E_s"].append(cols["E_s"])
-    t_prod = time.perf_counter() - t1
+
+    def checkpoint() -> None:
+        save_frames(frames_path, frames)
+        sim.save_checkpoint(chk)
+        progress_path.write_text(json.dumps({
+            "step": sim.state.step, "ends": list(ends),
+            "wall_s": wall_before + time.perf_counter() - t0}))
+
+    stop = ends[2] if a.max_steps is None else min(ends[2], first_step + a.max_steps)
+    while sim.state.step < stop and time.perf_counter() - t0 < a.max_wall:
+        step = sim.state.step
+        stage = stage_of(step, ends)
+        if sits is not None and sits.mode != STAGES[stage].replace("equilibration", "observation"):
+            sits.mode = STAGES[stage].replace("equilibration", "observation")
+        n = min(a.frame_interval - step % a.frame_interval, ends[stage] - step, stop - step,
+                a.checkpoint_interval - step % a.checkpoint_interval)
+        sim.run(n)
+        step = sim.state.step
+        if step % a.frame_interval == 0:
+            pos = sim.state.positions
+            cols = sits.report_columns() if sits is not None else {"bias": 0.0, "E_s": np.nan}
+            frames["step"].append(step)
+            frames["phi"].append(dihedral(pos, PHI))
+            frames["psi"].append(dihedral(pos, PSI))
+            frames["bias"].append(cols["bias"])
+            frames["E_s"].append(cols["E_s"])
+        if step % a.checkpoint_interval == 0:
+            checkpoint()
+    checkpoint()
+    wall = wall_before + time.perf_counter() - t0
     arr = {k: np.asarray(v) for k, v in frames.items()}
-    np.savez(a.out / f"frames_{tag}.npz", **arr)
-    steps = a.equilibration_steps + a.iteration_steps + done
+    prod = arr["step"] > ends[1]
+    after_eq = arr["step"] > ends[0]
+    steps_now = sim.state.step
     summary = {
-        "mode": tag, "iteration_steps": a.iteration_steps, "production_steps": done,
-        "wall_s": time.perf_counter() - t0, "iteration_wall_s": t_iter,
-        "production_wall_s": t_prod,
-        "ns_per_day": steps * 0.002e-3 / max(time.perf_counter() - t0, 1e-9) * 86400.0,
-        "phi_positive_fraction_unweighted": float(np.mean(arr["phi"] > 0)),
-        "phi_positive_visits": count_visits(arr["phi"]),
+        "mode": tag, "steps": steps_now, "stage_end_steps": list(ends),
+        "iteration_steps_done": int(min(max(steps_now - ends[0], 0), a.iteration_steps)),
+        "production_steps": int(max(steps_now - ends[1], 0)),
+        "wall_s": wall,
+        "ns_per_day_this_call": (steps_now - first_step) * 0.002e-3
+        / max(time.perf_counter() - t0, 1e-9) * 86400.0,
+        # visits over everything after equilibration (plain) or in production (SITS)
+        "phi_positive_visits": count_visits(arr["phi"][prod if sits is not None else after_eq]),
+        "phi_positive_visits_after_equilibration": count_visits(arr["phi"][after_eq]),
+        "phi_positive_fraction_unweighted": float(np.mean(arr["phi"][after_eq] > 0))
+        if after_eq.any() else None,
     }
-    if sits is not None:
-        w = sponge.analysis.reweight(arr["bias"], 300.0)
-        summary["phi_positive_fraction_reweighted"] = float(np.sum(w[arr["phi"] > 0]))
+    if sits is not None and prod.any():
+        w = sponge.analysis.reweight(arr["bias"][prod], 300.0)
+        phi, psi = arr["phi"][prod], arr["psi"][prod]
+        summary["phi_positive_fraction_reweighted"] = float(np.sum(w[phi > 0]))
         summary["sits_updates"] = sits.n_updates
-        summary["production_populations_minmax"] = [float(np.nanmin(sits.populations)),
-                                                     float(np.nanmax(sits.populations))]
         summary["effective_samples"] = float(1.0 / np.sum(w * w))
+        summary["production_frames"] = int(prod.sum())
         ref_path = a.data / "phi_psi_ref.npy"
         if ref_path.exists():
-            res = compare(arr["phi"], arr["psi"], w, np.load(ref_path))
+            res = compare(phi, psi, w, np.load(ref_path))
             plot(res, a.out / f"fes_{tag}.png")
             summary.update({k: v for k, v in res.items() if not k.startswith("fes")})
+    if sits is not None:
+        summary["production_populations_minmax"] = [float(np.nanmin(sits.populations)),
+                                                     float(np.nanmax(sits.populations))] \
+            if sits.mode == "production" else None
     (a.out / f"summary_{tag}.json").write_text(json.dumps(summary, indent=1))
     print(json.dumps(summary))
     return summary

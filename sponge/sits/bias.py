@@ -59,6 +59,10 @@ class SITS:
         log_nk: initial ln n_k ``(K,)``; default all 0.
         nk_in_file, nk_restart_file, nk_traj_file: see the module docstring.
         bonds_angles: also enhance the solute's bonds and angles.
+        memory: None averages the n_k estimate over every window of the
+            iteration (Gao); a number of windows lets older windows fade
+            (weight ``exp(-age/memory)``), which converges faster when the
+            early windows were taken far from equilibrium.
 
     Attributes:
         log_nk: current ln n_k ``(K,)``. temperatures: ``(K,)`` K.
@@ -77,7 +81,8 @@ class SITS:
                  temperature: float | None = None, energy_shift: float | None = None,
                  log_nk=None, nk_in_file: str | Path | None = None,
                  nk_restart_file: str | Path | None = None,
-                 nk_traj_file: str | Path | None = None, bonds_angles: bool = False) -> None:
+                 nk_traj_file: str | Path | None = None, bonds_angles: bool = False,
+                 memory: float | None = None) -> None:
         if mode == "ITS":
             mode, energy = "iteration", "total"
         if energy not in ENERGIES:
@@ -96,6 +101,9 @@ class SITS:
         self.temperature = None if temperature is None else float(temperature)
         self.energy_shift = None if energy_shift is None else float(energy_shift)
         self.bonds_angles = bool(bonds_angles)
+        if memory is not None and not memory > 0:
+            raise ValueError(f"SITS: memory must be a positive number of windows; got {memory}")
+        self.memory = None if memory is None else float(memory)
         k = len(self.temperatures)
         self.log_nk = np.zeros(k) if log_nk is None else np.asarray(log_nk, float).copy()
         if self.log_nk.shape != (k,):
@@ -251,7 +259,8 @@ class SITS:
         """Gao's n_k update from the current window; writes the restart and trajectory files."""
         if self._n_records == 0:
             return
-        self.log_nk, self.norm = update_log_nk(self.log_nk, self._log_p, self.norm)
+        self.log_nk, self.norm = update_log_nk(self.log_nk, self._log_p, self.norm,
+                                                 memory=self.memory)
         self._log_p = np.full(len(self.temperatures), -np.inf)
         self._n_records = 0
         self.n_updates += 1

@@ -78,7 +78,8 @@ def its_record(e_shifted: float, log_nk: np.ndarray, beta: np.ndarray,
 
 
 def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
-                  ratio_exponent: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+                  ratio_exponent: float = 0.5,
+                  memory: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One Gao update from the window populations; returns ``(new log_nk, new norm)``.
 
     Args:
@@ -86,8 +87,17 @@ def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
         log_p: ``(K,)`` ln P_k accumulated over the window.
         norm: ``(K-1,)`` running normalisers W_k (0 at the start).
         ratio_exponent: c_p in ``w_k = (P_k P_{k+1})^{c_p}``.
+        memory: None keeps every window in the running average (Gao); a number
+            of windows ``M`` discounts the old normalisers by ``exp(-1/M)``
+            before each update, i.e. the step weight ``e^{c_t t}`` of the
+            spec with ``c_t = 1/M``: windows recorded before the system had
+            relaxed to the current n_k fade out instead of pinning the average.
     """
     log_nk = np.asarray(log_nk, dtype=np.float64)
+    if memory is not None:
+        if memory <= 0:
+            raise ValueError(f"SITS: memory must be a positive number of windows; got {memory}")
+        norm = np.asarray(norm, dtype=np.float64) * math.exp(-1.0 / memory)
     log_m = log_nk[:-1] - log_nk[1:]
     log_r = np.clip(log_p[1:] - log_p[:-1], -MAX_LOG_RATIO, MAX_LOG_RATIO)
     # window weights relative to a per-window scale: P_k <= number of records
