@@ -18,7 +18,10 @@ still writes everything. The published benchmark uses 2 ns + 40 ns.
 
 Outputs in ``--out``: ``frames_<tag>.npz`` (phi, psi, bias, E_s per frame),
 ``nk_traj.dat`` and ``nk_rest.txt`` (SITS), ``summary_<tag>.json`` and, for
-SITS, ``fes_<tag>.png`` (reweighted FES next to the reference).
+SITS, ``fes_<tag>.png`` (reweighted FES next to the reference);
+``state_<tag>.chk`` and ``progress_<tag>.json`` (checkpoint: ``--resume``
+continues a stopped run bit for bit). ``--analyse FIG.png`` makes the
+validation figure from the SITS and plain runs in ``--out`` without any MD.
 
     python examples/sponge/ala2_sits.py --quick
     python examples/sponge/ala2_sits.py --iteration-steps 20000 --max-wall 4300
@@ -123,6 +126,75 @@ def plot(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def analyse(out: Path, data: Path, path: Path) -> dict:
+    """Figure and numbers from the SITS and plain runs already in ``out`` (no MD).
+
+    Top: the reweighted SITS free energy (production frames) and the
+    reference; bottom: phi along both runs and ln n_k along the iteration.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    prog = json.loads((out / "progress_sits.json").read_text())
+    ends = prog["ends"]
+    with np.load(out / "frames_sits.npz") as f:
+        sits = {k: f[k] for k in f.files}
+    plain = None
+    if (out / "frames_plain.npz").exists():
+        with np.load(out / "frames_plain.npz") as f:
+            plain = {k: f[k] for k in f.files}
+    prod = sits["step"] > ends[1]
+    w = sponge.analysis.reweight(sits["bias"][prod], 300.0)
+    res = compare(sits["phi"][prod], sits["psi"][prod], w, np.load(data / "phi_psi_ref.npy"))
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), constrained_layout=True)
+    ext = [-180, 180, -180, 180]
+    for ax, key, title in ((axes[0, 0], "fes", "SITS production, reweighted to 300 K"),
+                           (axes[0, 1], "fes_ref", "plain MD reference (phi_psi_ref.npy)")):
+        im = ax.imshow(np.minimum(res[key].T, 8.0), origin="lower", extent=ext,
+                       cmap="viridis", vmin=0, vmax=8)
+        ax.set_title(title)
+        ax.set_xlabel("phi (deg)")
+        ax.set_ylabel("psi (deg)")
+    fig.colorbar(im, ax=axes[0], label="free energy (kcal/mol)")
+    ax = axes[1, 0]
+    for run, label, c in ((sits, "SITS", "C0"), (plain, "plain MD", "C1")):
+        if run is not None:
+            ax.plot(run["step"] * 0.002e-3, np.degrees(run["phi"]), ",", color=c, label=label)
+    ax.axvline(ends[1] * 0.002e-3, color="k", lw=0.8, ls="--")
+    ax.set_xlabel("time (ns); dashed: start of SITS production")
+    ax.set_ylabel("phi (deg)")
+    ax.legend(markerscale=30, loc="lower right")
+    ax = axes[1, 1]
+    nk = np.loadtxt(out / "nk_traj.dat")
+    temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
+    for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
+        ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
+    ax.set_xlabel("time (ns)")
+    ax.set_ylabel("ln n_k")
+    ax.legend(fontsize=7, ncol=2)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    nums = {k: v for k, v in res.items() if not k.startswith("fes")}
+    nums.update({
+        "sits_steps": int(sits["step"][-1]), "sits_production_frames": int(prod.sum()),
+        "sits_visits_production": count_visits(sits["phi"][prod]),
+        "effective_samples": float(1.0 / np.sum(w * w)),
+        "phi_positive_fraction_reweighted": float(np.sum(w[sits["phi"][prod] > 0])),
+        "reference_phi_positive_fraction": float(np.mean(np.load(data / "phi_psi_ref.npy")[:, 0]
+                                                         > 0)),
+    })
+    if plain is not None:
+        same = plain["step"] > ends[1]      # the steps SITS spent in production
+        nums.update({"plain_steps": int(plain["step"][-1]),
+                     "plain_visits_same_window": count_visits(plain["phi"][same]),
+                     "plain_visits_after_equilibration":
+                         count_visits(plain["phi"][plain["step"] > ends[0]]),
+                     "plain_phi_positive_fraction": float(np.mean(plain["phi"][same] > 0))})
+    return nums
+
+
 STAGES = ("equilibration", "iteration", "production")
 
 
@@ -169,7 +241,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--max-steps", type=int, default=None,
                     help="stop this call after this many steps (checkpointed; see --resume)")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--analyse", type=Path, default=None, metavar="PNG",
+                    help="no MD: write this figure and print the numbers of the runs in --out")
     a = ap.parse_args(argv)
+    if a.analyse is not None:
+        nums = analyse(a.out, a.data, a.analyse)
+        print(json.dumps(nums, indent=1))
+        return nums
     if a.quick:
         a.equilibration_steps, a.iteration_steps, a.production_steps = 10, 40, 40
         a.frame_interval, a.checkpoint_interval = 5, 30

@@ -54,6 +54,11 @@ def test_quick_example_runs_and_writes_its_outputs(tmp_path):
     assert saved["production_steps"] == 40
     frames = np.load(tmp_path / "frames_sits.npz")
     assert np.all(np.isfinite(frames["bias"])) and np.all(np.abs(frames["phi"]) <= np.pi)
+    mod.main(["--quick", "--plain", "--data", str(DATA), "--out", str(tmp_path)])
+    nums = mod.main(["--quick", "--data", str(DATA), "--out", str(tmp_path),
+                     "--analyse", str(tmp_path / "fig.png")])
+    assert (tmp_path / "fig.png").stat().st_size > 10_000
+    assert nums["sits_production_frames"] == 8 and nums["plain_steps"] == 90
 
 
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
