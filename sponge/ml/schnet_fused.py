@@ -16,7 +16,8 @@ Two savings beyond dropping the tape:
   ``gm[i] * x[j] + gm[j] * x[i]`` come out of one kernel pass.
 
 Graphs whose pairs are not symmetric (each unordered pair exactly twice, once
-per direction) fall back to the autodiff path.
+per direction) and models whose weights live on a GPU fall back to the
+autodiff path.
 """
 
 from __future__ import annotations
@@ -169,7 +170,8 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
     dt = model.dtype
     x = np.ascontiguousarray(x, dtype=dt)
     up = undirected_pairs(g)
-    if up is None:
+    if up is None or not isinstance(model.embedding.data, np.ndarray):
+        # asymmetric pair list, or weights on a GPU: the autodiff path
         return _autodiff_energy_and_gradient(model, g, x)
     model.check_species(g)
     # pair geometry on unordered pairs (a -> b), as pair_vectors
@@ -205,7 +207,7 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
         v = s3 @ blk.dense.weight.data
         v += blk.dense.bias.data
         h = h + v
-        tape.append((sig1, a2, w, xf, sig3))
+        tape.append((blk, sig1, a2, w, xf, sig3))
     a4 = h @ model.out1.weight.data
     a4 += model.out1.bias.data
     s4, sig4 = _ssp(a4)
@@ -218,8 +220,7 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
     gh = (sig4 * (model.out2.weight.data[:, 0] * model.energy_scale)) @ model.out1.weight.data.T
     grbf = np.zeros_like(rbf)
     gfc = np.zeros_like(r)
-    for blk, (sig1, a2, w, xf, sig3) in zip(reversed(list(model.interactions)), reversed(tape),
-                                           strict=True):
+    for blk, sig1, a2, w, xf, sig3 in reversed(tape):
         ga3 = gh @ blk.dense.weight.data.T
         ga3 *= sig3
         gm = ga3 @ blk.f2out.weight.data.T
