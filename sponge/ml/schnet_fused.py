@@ -22,6 +22,7 @@ autodiff path.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
@@ -144,18 +145,36 @@ def messages(x: np.ndarray, w: np.ndarray, up: UndirectedPairs) -> np.ndarray:
     return out
 
 
-def _filter_grad(gm, x, a2, fc, up, gfc):
-    ga2 = np.empty_like(a2)
+def _filter_grad(gm, x, a2, fc, up, gfc, ga2):
     kern = _filter_grad_parallel if _parallel(a2.size) else _filter_grad_serial
     kern(gm, x, a2, fc, up.a, up.b, ga2, gfc, a2.dtype.type(0))
     return ga2
 
 
-def _ssp(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Shifted softplus of ``a`` (in place of a new array) and its derivative sigmoid(a)."""
-    y, s = cpu.softplus_sigmoid(a)
+def _ssp(a: np.ndarray, out=None, sig=None, work=None) -> tuple[np.ndarray, np.ndarray]:
+    """Shifted softplus of ``a`` and its derivative sigmoid(a)."""
+    y, s = cpu.softplus_sigmoid(a, out, sig, work)
     y -= _LOG2
     return y, s
+
+
+class _Workspace:
+    """Pair-sized arrays kept from one call to the next (per model): fresh multi-MB
+    arrays cost page faults on every MD step, a third of the step's time here.
+    Buffers have 25 % spare rows so a rebuilt neighbour list rarely needs new ones."""
+
+    def __init__(self) -> None:
+        self._bufs: dict[str, np.ndarray] = {}
+
+    def __call__(self, key: str, rows: int, cols: int, dtype: np.dtype) -> np.ndarray:
+        buf = self._bufs.get(key)
+        if buf is None or buf.shape[0] < rows or buf.shape[1] != cols or buf.dtype != dtype:
+            buf = np.empty((rows + rows // 4 + 16, cols), dtype)
+            self._bufs[key] = buf
+        return buf[:rows]
+
+
+_WORKSPACES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 # --------------------------------------------------------------------------- model
@@ -166,6 +185,9 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
         model: the :class:`SchNet` (its current weights; nothing is recorded).
         g: pair graph of the configurations.
         x: ``(N, 3)`` positions, nm (cast to the model's dtype).
+
+    The model keeps its pair-sized scratch arrays between calls (about
+    ``(3 n_interactions + 5) x pairs x F`` numbers).
     """
     dt = model.dtype
     x = np.ascontiguousarray(x, dtype=dt)
@@ -174,6 +196,10 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
         # asymmetric pair list, or weights on a GPU: the autodiff path
         return _autodiff_energy_and_gradient(model, g, x)
     model.check_species(g)
+    ws = _WORKSPACES.get(model)
+    if ws is None:
+        ws = _WORKSPACES[model] = _Workspace()
+    n_pairs, n_rbf = up.a.size, model.centers.size
     # pair geometry on unordered pairs (a -> b), as pair_vectors
     d = x[up.b] - x[up.a]
     if g.boxes is not None:
@@ -182,8 +208,10 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
     pos = sq > 0
     r = np.sqrt(np.where(pos, sq, 1.0), dtype=dt) * pos
     # radial basis and cutoff (gaussian_rbf, cosine_cutoff)
-    diff = r[:, None] - model.centers
-    rbf = np.exp(-model.gamma * np.square(diff))
+    diff = np.subtract(r[:, None], model.centers, out=ws("diff", n_pairs, n_rbf, dt))
+    rbf = np.square(diff, out=ws("rbf", n_pairs, n_rbf, dt))
+    rbf *= -model.gamma
+    np.exp(rbf, out=rbf)
     inside = r < model.cutoff
     arg = np.where(inside, r, model.cutoff).astype(dt, copy=False) * (np.pi / model.cutoff)
     fc = (0.5 * (np.cos(arg) + 1.0)) * inside
@@ -191,14 +219,17 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
 
     h = model.embedding.data[g.species]
     tape = []
-    for blk in model.interactions:
+    for t, blk in enumerate(model.interactions):
         f1, f2 = blk.filter1, blk.filter2
-        a1 = rbf @ f1.weight.data
+        nf = f2.out_features
+        a1 = np.matmul(rbf, f1.weight.data, out=ws("a1", n_pairs, f1.out_features, dt))
         a1 += f1.bias.data
-        s1, sig1 = _ssp(a1)
-        a2 = s1 @ f2.weight.data
+        s1, sig1 = _ssp(a1, ws("s1", n_pairs, a1.shape[1], dt),
+                        ws(f"sig1.{t}", n_pairs, a1.shape[1], dt),
+                        ws("work", n_pairs, a1.shape[1], dt))
+        a2 = np.matmul(s1, f2.weight.data, out=ws(f"a2.{t}", n_pairs, nf, dt))
         a2 += f2.bias.data
-        w = a2 * fc[:, None]
+        w = np.multiply(a2, fc[:, None], out=ws(f"w.{t}", n_pairs, nf, dt))
         xf = h @ blk.in2f.weight.data
         m = messages(xf, w, up)
         a3 = m @ blk.f2out.weight.data
@@ -218,19 +249,24 @@ def energy_and_gradient(model: SchNet, g: Graph, x: np.ndarray) -> tuple[np.ndar
 
     # reverse pass: d(sum E)/dx
     gh = (sig4 * (model.out2.weight.data[:, 0] * model.energy_scale)) @ model.out1.weight.data.T
-    grbf = np.zeros_like(rbf)
+    grbf = ws("grbf", n_pairs, n_rbf, dt)
+    grbf_t = ws("grbf_t", n_pairs, n_rbf, dt)
     gfc = np.zeros_like(r)
-    for blk, sig1, a2, w, xf, sig3 in reversed(tape):
+    for k, (blk, sig1, a2, w, xf, sig3) in enumerate(reversed(tape)):
         ga3 = gh @ blk.dense.weight.data.T
         ga3 *= sig3
         gm = ga3 @ blk.f2out.weight.data.T
         gxf = messages(gm, w, up)  # symmetric pairs: the transposed sweep is the same sweep
         gh = gh + gxf @ blk.in2f.weight.data.T
-        ga2 = _filter_grad(gm, xf, a2, fc, up, gfc)
-        ga1 = ga2 @ blk.filter2.weight.data.T
+        ga2 = _filter_grad(gm, xf, a2, fc, up, gfc, ws("ga2", n_pairs, a2.shape[1], dt))
+        ga1 = np.matmul(ga2, blk.filter2.weight.data.T, out=ws("s1", n_pairs, sig1.shape[1], dt))
         ga1 *= sig1
-        grbf += ga1 @ blk.filter1.weight.data.T
-    gr = (grbf * rbf * diff).sum(-1) * (-2.0 * model.gamma) + gfc * dfc
+        np.matmul(ga1, blk.filter1.weight.data.T, out=grbf if k == 0 else grbf_t)
+        if k:
+            grbf += grbf_t
+    grbf *= rbf
+    grbf *= diff
+    gr = grbf.sum(-1) * (-2.0 * model.gamma) + gfc * dfc
     gd = d * (gr / np.where(pos, r, 1.0) * pos)[:, None]
     grad = cpu.scatter_add_rows(gd, up.b, g.n_atoms)
     grad -= cpu.scatter_add_rows(gd, up.a, g.n_atoms)
