@@ -130,3 +130,16 @@ def test_parallel_kernels_equal_serial():
         kern(gm, x, a2, fc, a, b, ga2, gfc, 0.0)
         np.testing.assert_allclose(ga2, t * fc[:, None], rtol=1e-13)
         np.testing.assert_allclose(gfc, 1 + (t * a2).sum(1), rtol=1e-12)
+
+
+def test_scratch_arrays_reused_across_pair_counts():
+    """One model, graphs of different sizes in turn: the kept scratch arrays (sliced
+    to each pair count) give the autodiff result every time."""
+    m = model()
+    for n_side in (4, 3, 4, 3):
+        species, pos, box = water_box(n_side)
+        g = NeuralPotential(m, species=species)._graph_for(pos, box)
+        e1, g1 = m.energy_and_gradient(g, pos)
+        e2, g2 = autodiff(m, g, pos)
+        np.testing.assert_allclose(e1, e2, rtol=1e-12)
+        np.testing.assert_allclose(g1, g2, rtol=0, atol=1e-11 * np.abs(g2).max())
