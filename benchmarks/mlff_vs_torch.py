@@ -1,8 +1,11 @@
 """SchNet-style potential: sponge/core_autodiff vs PyTorch (CPU), same model, same pairs.
 
-Two workloads, each in one process per thread count, interleaved repeats:
+Workloads, each in one process per thread count, interleaved repeats:
 - MD: energy + forces (-dE/dx) of a periodic water box (default 216 waters,
-  648 atoms), the work of one MD step with a neural potential;
+  648 atoms), the work of one MD step with a neural potential:
+  ``NeuralPotential.energy_forces`` (for SchNet the fused first-order path,
+  sponge/ml/schnet_fused.py), and the same through the autodiff tape
+  (``md_energy_forces_autodiff``, the path of models without a fused one);
 - training: one force-matching step (energy + force loss, second-order
   gradient w.r.t. all weights, Adam update) on a batch of 4 configurations.
 Both use the same weights, the same dtype (float64 and float32 runs, each
@@ -107,8 +110,14 @@ def worker(threads: int, n_waters: int, repeats: int, dtype_name: str) -> list[d
     tsp, tmol = torch.as_tensor(species), torch.zeros(len(pos), dtype=torch.int64)
     tshift = torch.as_tensor(shift.astype(dt))
 
-    def ours_md():
+    def ours_md():  # NeuralPotential's MD path (SchNet: the fused first-order kernels)
         return pot.energy_forces(pos, box)
+
+    def ours_md_autodiff():  # the same through the autodiff tape (weights frozen)
+        x = ad.tensor(pos.astype(dt), requires_grad=True)
+        e = model.energies(g, x).sum()
+        (gx,) = ad.autograd(e, x)
+        return float(e.numpy()), -gx.numpy()
 
     def torch_md():
         x = torch.tensor(pos.astype(dt), requires_grad=True)
@@ -116,10 +125,14 @@ def worker(threads: int, n_waters: int, repeats: int, dtype_name: str) -> list[d
         (gx,) = torch.autograd.grad(e, x)
         return float(e.detach()), -gx.numpy()
 
-    e1, f1 = ours_md()
+    for p in model.parameters():
+        p.requires_grad = False
     e2, f2 = torch_md()
-    if abs(e1 - e2) > tol * max(1, abs(e1)) or np.abs(f1 - f2).max() > tol * np.abs(f2).max():
-        raise SystemExit(f"MD disagreement: {e1} vs {e2}, forces {np.abs(f1 - f2).max()}")
+    for ours in (ours_md, ours_md_autodiff):
+        e1, f1 = ours()
+        if abs(e1 - e2) > tol * max(1, abs(e1)) or np.abs(f1 - f2).max() > tol * np.abs(f2).max():
+            raise SystemExit(f"MD disagreement ({ours.__name__}): {e1} vs {e2}, "
+                             f"forces {np.abs(f1 - f2).max()}")
 
     # training on a batch of 4 perturbed configurations
     rng = np.random.default_rng(1)
@@ -131,6 +144,8 @@ def worker(threads: int, n_waters: int, repeats: int, dtype_name: str) -> list[d
     shift_b = minimum_image(flat[gb.j] - flat[gb.i], box) - (flat[gb.j] - flat[gb.i])
     flat = flat.astype(dt)
     params = model.parameters()
+    for p in params:
+        p.requires_grad = True
     opt = ad.optim.Adam(params, lr=1e-4)
     topt = torch.optim.Adam(t_params, lr=1e-4)
     bi, bj = torch.as_tensor(gb.i), torch.as_tensor(gb.j)
@@ -173,7 +188,10 @@ def worker(threads: int, n_waters: int, repeats: int, dtype_name: str) -> list[d
 
     out = []
     for name, fa, fb in (("md_energy_forces", ours_md, torch_md),
+                         ("md_energy_forces_autodiff", ours_md_autodiff, torch_md),
                          ("train_step", ours_train, torch_train)):
+        for p in params:  # MD runs with frozen weights, training with trainable ones
+            p.requires_grad = name == "train_step"
         for _ in range(2):
             fa()
             fb()
@@ -192,7 +210,7 @@ def worker(threads: int, n_waters: int, repeats: int, dtype_name: str) -> list[d
                "dtype": dtype_name,
                "sponge_s": ma, "torch_s": mb, "ratio_ours_over_torch": ma / mb,
                "ratio_median_of_pairs": float(np.median(np.array(ta) / np.array(tb)))}
-        if name == "md_energy_forces":
+        if name.startswith("md_"):
             rec.update(sponge_steps_per_s=1 / ma, torch_steps_per_s=1 / mb)
         else:
             rec.update(sponge_configs_per_s=4 / ma, torch_configs_per_s=4 / mb)

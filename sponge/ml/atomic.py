@@ -20,6 +20,16 @@ class AtomicPotential(nn.Module):
     """
 
     cutoff: float
+    n_species: int
+
+    def check_species(self, g: Graph) -> None:
+        """Raise ValueError when a species index of ``g`` lies outside [0, n_species)."""
+        if g.species.size and (g.species.min() < 0 or g.species.max() >= self.n_species):
+            bad = int(np.flatnonzero((g.species < 0) | (g.species >= self.n_species))[0])
+            raise ValueError(
+                f"species indices must lie in [0, {self.n_species}); atom {bad} has species "
+                f"{int(g.species[bad])} (range {g.species.min()}..{g.species.max()})"
+            )
 
     def atomic_energies(self, g: Graph, x: ad.Tensor) -> ad.Tensor:  # pragma: no cover
         raise NotImplementedError

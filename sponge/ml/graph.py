@@ -95,18 +95,23 @@ def build_graph(species: np.ndarray, positions: np.ndarray, boxes: np.ndarray | 
                  boxes=None if boxes is None else np.ascontiguousarray(boxes))
 
 
+def image_shifts(g: Graph, raw: np.ndarray, recv: np.ndarray) -> np.ndarray:
+    """Minimum-image corrections ``(P, 3)`` (nm, ``raw``'s dtype) of raw displacements
+    ``raw = x[send] - x[recv]``; ``recv`` picks each pair's configuration box."""
+    shift = np.empty_like(raw)
+    mol = g.mol[recv]
+    for m in range(g.n_mol):
+        sel = mol == m if g.n_mol > 1 else slice(None)
+        shift[sel] = minimum_image(raw[sel], g.boxes[m]) - raw[sel]
+    return shift
+
+
 def pair_vectors(g: Graph, x: ad.Tensor) -> ad.Tensor:
     """Minimum-image displacements ``r_ij = x_j - x_i (+ image shift)``, ``(P, 3)`` nm."""
     d = ad.take(x, g.j) - ad.take(x, g.i)
     if g.boxes is None:
         return d
-    raw = d.data
-    shift = np.empty_like(raw)
-    mol = g.mol[g.i]
-    for m in range(g.n_mol):
-        sel = mol == m
-        shift[sel] = minimum_image(raw[sel], g.boxes[m]) - raw[sel]
-    return d + shift.astype(raw.dtype, copy=False)
+    return d + image_shifts(g, d.data, g.i)
 
 
 def cosine_cutoff(r: ad.Tensor, cutoff: float) -> ad.Tensor:

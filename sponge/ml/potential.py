@@ -23,6 +23,7 @@ import core_autodiff as ad
 from sponge.neighbor_list import NeighborList
 
 from .graph import Graph
+from .schnet_fused import UndirectedPairs
 
 
 class NeuralPotential:
@@ -84,11 +85,17 @@ class NeuralPotential:
             self._periodic = periodic
         if self._nl.update(pos, box) or self._graph is None:
             p = self._nl.pairs()
-            i = np.concatenate([p[:, 0], p[:, 1]])
-            j = np.concatenate([p[:, 1], p[:, 0]])
+            a, b = np.minimum(p[:, 0], p[:, 1]), np.maximum(p[:, 0], p[:, 1])
+            i = np.concatenate([a, b])
+            j = np.concatenate([b, a])
             order = np.argsort(i, kind="stable")
             self._graph = Graph(self.species, i[order], j[order], np.zeros(n, np.int64), 1,
                                 None if box is None else np.asarray(box, float)[None])
+            # the unordered pairs behind the directed list, for fused models (no search)
+            u = np.arange(len(p), dtype=np.int64)
+            seg = np.searchsorted(self._graph.i, np.arange(n + 1)).astype(np.int64)
+            self._graph._undirected = (self._graph.i, self._graph.j, UndirectedPairs(
+                a, b, seg, self._graph.j, np.concatenate([u, u])[order]))
         elif periodic:
             self._graph.boxes = np.asarray(box, float)[None]
         return self._graph
@@ -102,6 +109,10 @@ class NeuralPotential:
                       ) -> tuple[float, np.ndarray]:
         """Energy (kJ/mol) and forces ``(n_atoms, 3)`` kJ/mol/nm = -dE/dx."""
         pos = self._region(positions)
+        if self._graph_model and hasattr(self.model, "energy_and_gradient"):
+            # first order only: the model's fused path, no autodiff graph
+            e_mol, grad = self.model.energy_and_gradient(self._graph_for(pos, box), pos)
+            return float(e_mol.sum()), self._scatter_forces(grad)
         params = self.model.parameters() if hasattr(self.model, "parameters") else []
         flags = [p.requires_grad for p in params]
         for p in params:
@@ -116,12 +127,15 @@ class NeuralPotential:
         finally:
             for p, f in zip(params, flags, strict=True):
                 p.requires_grad = f
+        return float(e.numpy()), self._scatter_forces(g.numpy())
+
+    def _scatter_forces(self, grad: np.ndarray) -> np.ndarray:
         forces = np.zeros((self.n_atoms, 3))
         if self.atoms is None:
-            forces[:] = -g.numpy()
+            forces[:] = -grad
         else:
-            forces[self.atoms] = -g.numpy()
-        return float(e.numpy()), forces
+            forces[self.atoms] = -grad
+        return forces
 
     def energy(self, positions: np.ndarray, box: np.ndarray | None = None) -> float:
         """Energy, kJ/mol."""

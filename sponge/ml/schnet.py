@@ -90,11 +90,7 @@ class SchNet(AtomicPotential):
 
     def atomic_energies(self, g: Graph, x: ad.Tensor) -> ad.Tensor:
         """Per-atom energies ``(N,)`` kJ/mol."""
-        if g.species.size and (g.species.min() < 0 or g.species.max() >= self.n_species):
-            raise ValueError(
-                f"species indices must lie in [0, {self.n_species}); got "
-                f"{g.species.min()}..{g.species.max()}"
-            )
+        self.check_species(g)
         x = ad.astype(x, self.dtype)  # positions in the weights' precision (float32 models)
         r = ad.safe_norm(pair_vectors(g, x), axis=-1)
         rbf = gaussian_rbf(r, self.centers, self.gamma)
@@ -104,3 +100,10 @@ class SchNet(AtomicPotential):
             h = self.interactions[k](h, rbf, fcut, g)
         e = self.out2(shifted_softplus(self.out1(h)))
         return ad.reshape(e, (-1,)) * self.energy_scale + ad.take(self.atom_shift, g.species)
+
+    def energy_and_gradient(self, g: Graph, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Energies ``(n_mol,)`` kJ/mol and ``d(sum E)/dx`` ``(N, 3)`` kJ/mol/nm, first order
+        only, without an autodiff graph (the MD fast path, :mod:`sponge.ml.schnet_fused`)."""
+        from .schnet_fused import energy_and_gradient
+
+        return energy_and_gradient(self, g, x)
