@@ -8,7 +8,7 @@ n_k are iterated (update every 20 steps), then fixed for production, whose
 frames are reweighted with ``exp(+beta_0 * bias)`` to the canonical phi/psi
 free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 (250,000 samples of plain MD at 300 K). ``--plain`` runs unbiased MD of the
-same length instead, to count how often each visits phi > 0 (alpha_L / C7ax).
+same length instead, to count how often each visits alpha_L / C7ax (0 < phi < 120 deg).
 
 Run time: ``--quick`` (CI) takes seconds; the default settings (2 ns
 iteration + 10 ns production, what the n_k need: 40 ps of iteration was far
@@ -75,13 +75,29 @@ def free_energy_2d(phi, psi, weights, bins: int, kt: float) -> np.ndarray:
     return f - np.nanmin(f)
 
 
+#: the alpha_L / C7ax region, phi in (0, 120) deg: the reference has 6.7 % of its
+#: samples there; phi beyond 120 deg is the beta basin wrapping round +-180 deg
+ALPHA_L = (0.0, np.radians(120.0))
+
+
+def in_alpha_l(phi: np.ndarray) -> np.ndarray:
+    """Mask of frames in the alpha_L / C7ax region (:data:`ALPHA_L`)."""
+    phi = np.asarray(phi)
+    return (phi > ALPHA_L[0]) & (phi < ALPHA_L[1])
+
+
 def count_visits(phi: np.ndarray) -> int:
-    """Entries into phi > 0.35 rad coming from phi < -0.35 rad (hysteresis against noise)."""
+    """Entries into alpha_L / C7ax (20 < phi < 120 deg) coming from phi < -20 deg.
+
+    The 20 deg margins are hysteresis against noise at phi = 0; crossings of
+    phi = +-180 deg within the beta basin do not count.
+    """
+    lo, hi = np.radians(20.0), np.radians(120.0)
     state, n = 0, 0
     for p in phi:
-        if p < -0.35:
+        if p < -lo:
             state = -1
-        elif p > 0.35 and p < 2.8:
+        elif lo < p < hi:
             if state == -1:
                 n += 1
             state = 1
@@ -181,9 +197,9 @@ def analyse(out: Path, data: Path, path: Path) -> dict:
         "sits_steps": int(sits["step"][-1]), "sits_production_frames": int(prod.sum()),
         "sits_visits_production": count_visits(sits["phi"][prod]),
         "effective_samples": float(1.0 / np.sum(w * w)),
-        "phi_positive_fraction_reweighted": float(np.sum(w[sits["phi"][prod] > 0])),
-        "reference_phi_positive_fraction": float(np.mean(np.load(data / "phi_psi_ref.npy")[:, 0]
-                                                         > 0)),
+        "alpha_l_fraction_reweighted": float(np.sum(w[in_alpha_l(sits["phi"][prod])])),
+        "reference_alpha_l_fraction": float(np.mean(in_alpha_l(
+            np.load(data / "phi_psi_ref.npy")[:, 0]))),
     })
     if plain is not None:
         same = plain["step"] > ends[1]      # the steps SITS spent in production
@@ -191,7 +207,7 @@ def analyse(out: Path, data: Path, path: Path) -> dict:
                      "plain_visits_same_window": count_visits(plain["phi"][same]),
                      "plain_visits_after_equilibration":
                          count_visits(plain["phi"][plain["step"] > ends[0]]),
-                     "plain_phi_positive_fraction": float(np.mean(plain["phi"][same] > 0))})
+                     "plain_alpha_l_fraction": float(np.mean(in_alpha_l(plain["phi"][same])))})
     return nums
 
 
@@ -328,15 +344,15 @@ def main(argv: list[str] | None = None) -> dict:
         "ns_per_day_this_call": (steps_now - first_step) * 0.002e-3
         / max(time.perf_counter() - t0, 1e-9) * 86400.0,
         # visits over everything after equilibration (plain) or in production (SITS)
-        "phi_positive_visits": count_visits(arr["phi"][prod if sits is not None else after_eq]),
-        "phi_positive_visits_after_equilibration": count_visits(arr["phi"][after_eq]),
-        "phi_positive_fraction_unweighted": float(np.mean(arr["phi"][after_eq] > 0))
+        "alpha_l_visits": count_visits(arr["phi"][prod if sits is not None else after_eq]),
+        "alpha_l_visits_after_equilibration": count_visits(arr["phi"][after_eq]),
+        "alpha_l_fraction_unweighted": float(np.mean(in_alpha_l(arr["phi"][after_eq])))
         if after_eq.any() else None,
     }
     if sits is not None and prod.any():
         w = sponge.analysis.reweight(arr["bias"][prod], 300.0)
         phi, psi = arr["phi"][prod], arr["psi"][prod]
-        summary["phi_positive_fraction_reweighted"] = float(np.sum(w[phi > 0]))
+        summary["alpha_l_fraction_reweighted"] = float(np.sum(w[in_alpha_l(phi)]))
         summary["sits_updates"] = sits.n_updates
         summary["effective_samples"] = float(1.0 / np.sum(w * w))
         summary["production_frames"] = int(prod.sum())

@@ -43,6 +43,13 @@ def test_dihedral_helper_matches_mdtraj():
     np.testing.assert_allclose(got, ref, atol=1e-5)
 
 
+def test_visit_counter_counts_alpha_l_entries_not_the_beta_wrap():
+    mod = _example()
+    phi = np.radians([-70, -150, 175, 155, -170, -80, 60, 70, -60, 10, 40, -90, 130])
+    assert mod.count_visits(phi) == 2
+    assert mod.in_alpha_l(phi).sum() == 4
+
+
 def test_quick_example_runs_and_writes_its_outputs(tmp_path):
     mod = _example()
     summary = mod.main(["--quick", "--data", str(DATA), "--out", str(tmp_path)])
@@ -85,7 +92,7 @@ def test_sits_samples_alpha_l_and_matches_the_reference_fes(tmp_path):
             "--production-steps", "5000000"]
     sits = mod.main(args)
     plain = mod.main(args + ["--plain"])
-    assert sits["phi_positive_visits"] >= 10
-    assert plain["phi_positive_visits"] < sits["phi_positive_visits"] / 3
+    assert sits["alpha_l_visits"] >= 10
+    assert plain["alpha_l_visits"] < sits["alpha_l_visits"] / 3
     assert sits["max_abs_kcal"] < 0.5
     assert sits["covered_bins"] >= 0.9 * sits["region_bins"]
