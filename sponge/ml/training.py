@@ -83,7 +83,13 @@ def predict(model: Any, data: Dataset, idx: np.ndarray | None = None,
 
 
 def errors(model: Any, data: Dataset, batch_size: int = 64) -> tuple[float, float]:
-    """(energy RMSE kJ/mol, force RMSE kJ/mol/nm) over a dataset."""
+    """(energy RMSE kJ/mol, force RMSE kJ/mol/nm) over a dataset.
+
+    Raises:
+        ValueError: the dataset is empty.
+    """
+    if len(data) == 0:
+        raise ValueError("errors: the dataset holds no configurations")
     se_e, se_f = 0.0, 0.0
     for start in range(0, len(data), batch_size):
         idx = np.arange(start, min(len(data), start + batch_size))
