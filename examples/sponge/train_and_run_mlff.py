@@ -351,14 +351,16 @@ def main() -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
 
     fig, ax = plt.subplots(1, 4, figsize=(17, 4))
     ang_data = phi_psi(data.positions)
     for a, (ang, title) in zip(ax[:3], ((ang_data, "training data (metaD + thermal)"),
                                         (ang_cl, "classical MD (ff14SB), 300 K"),
                                         (ang_ml, "SchNet MD, 300 K")), strict=True):
+        # the data panel on a log scale: coverage of the sparse regions is the point
         a.hist2d(ang[:, 0], ang[:, 1], bins=36, range=[[-180, 180], [-180, 180]],
-                 cmap="viridis")
+                 cmap="viridis", norm=LogNorm() if ang is ang_data else None)
         a.set(xlabel="phi (deg)", ylabel="psi (deg)", title=title)
     ax[3].hist(bl_cl.ravel(), bins=80, histtype="step", density=True, label="classical")
     ax[3].hist(bl_ml.ravel(), bins=80, histtype="step", density=True, label="SchNet")
