@@ -55,6 +55,8 @@ DATA = Path(sponge.__file__).parent / "data"
 PHI, PSI = (4, 6, 8, 14), (6, 8, 14, 16)
 BOLTZ = 0.00831446261815324  # kJ/mol/K
 # (phi, psi) centres, degrees, of the basins of alanine dipeptide in vacuum
+# loss weight of the per-atom energy error: energies set the relative basin free energies
+ENERGY_WEIGHT = 3.0e4
 BASINS = {"C7eq": (-80, 75), "C5": (-155, 160), "alpha_R": (-70, -35), "alpha_L": (60, 45),
           "C7ax": (72, -60)}
 
@@ -152,6 +154,23 @@ def basin_populations(angles: np.ndarray) -> dict[str, float]:
     return {k: float(c / max(len(angles), 1)) for k, c in zip(BASINS, counts, strict=True)}
 
 
+def basin_energy_errors(model, data: Dataset) -> dict[str, float]:
+    """Mean energy error (model - reference, kJ/mol) per basin and on the phi ~ 0 barrier
+    (|phi| < 30 deg), relative to the C7eq mean error: what decides basin populations."""
+    e = np.concatenate([predict(model, data, np.arange(i, min(i + 64, len(data))))[0].numpy()
+                        for i in range(0, len(data), 64)])
+    err = e - data.energy
+    ang = phi_psi(data.positions)
+    b = basin_of(ang)
+    base = float(err[b == 0].mean()) if (b == 0).any() else 0.0
+    out = {name: float(err[b == k].mean() - base) for k, name in enumerate(BASINS)
+           if (b == k).any()}
+    bar = np.abs(ang[:, 0]) < 30.0
+    if bar.any():
+        out["phi0_barrier"] = float(err[bar].mean() - base)
+    return out
+
+
 def training_data(system, state, species, q: bool) -> tuple[Dataset, dict]:
     """Metadynamics frames over (phi, psi) plus plain 300 K / 500 K frames, labelled."""
     cvs = [sponge.cv.Dihedral(*PHI, name="phi"), sponge.cv.Dihedral(*PSI, name="psi")]
@@ -185,7 +204,8 @@ def label_and_filter(system, species, frames: np.ndarray, e_max: float) -> tuple
 
 
 def active_learning(model, system, make_ml_system, species, train_set, valid_set, starts,
-                    rounds: int, q: bool, out: Path) -> tuple[Dataset, Dataset, list[dict]]:
+                    rounds: int, q: bool, out: Path, energy_weight: float
+                    ) -> tuple[Dataset, Dataset, list[dict]]:
     """Rounds of: ML MD from each start -> classical labels -> errors -> fine-tune."""
     log = []
     for r in range(rounds):
@@ -214,7 +234,7 @@ def active_learning(model, system, make_ml_system, species, train_set, valid_set
         valid_set = Dataset.concatenate([valid_set, va_new])
         res = train(model, train_set, valid_set,
                     TrainConfig(epochs=2 if q else 15, batch_size=8, lr=5e-4,
-                                lr_end_fraction=0.05, energy_weight=100.0, patience=100,
+                                lr_end_fraction=0.05, energy_weight=energy_weight, patience=100,
                                 checkpoint=str(out / "schnet_ala2.npz")))
         e_after, f_after = errors(model, new)
         entry = {"round": r + 1, "ml_md_frames": len(frames), "dropped_frames": dropped,
@@ -241,6 +261,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=60, help="epochs of the first training")
     ap.add_argument("--rounds", type=int, default=2, help="active-learning rounds")
     ap.add_argument("--md-ps", type=float, default=50.0, help="length of the production MD, ps")
+    ap.add_argument("--energy-weight", type=float, default=ENERGY_WEIGHT,
+                    help="weight of mean((dE/n_atoms)^2) against mean(dF^2) in the loss")
     args = ap.parse_args()
     q = args.quick
     out = Path(args.out)
@@ -264,7 +286,7 @@ def main() -> None:
     init_energy_shift(model, train_set, force_length=0.02)
     res = train(model, train_set, valid_set,
                 TrainConfig(epochs=3 if q else args.epochs, batch_size=8, lr=1.5e-3,
-                            lr_end_fraction=0.02, energy_weight=100.0,
+                            lr_end_fraction=0.02, energy_weight=args.energy_weight,
                             patience=max(20, args.epochs),
                             checkpoint=str(out / "schnet_ala2.npz")))
     e_rmse0, f_rmse0 = errors(model, valid_set)
@@ -278,6 +300,12 @@ def main() -> None:
                                         seed=123)
     test_set = label_configurations(system, species, test_pos)
     test_before = errors(model, test_set)
+    # a third metadynamics walker, never trained on: energies across all basins and barriers
+    cvs = [sponge.cv.Dihedral(*PHI, name="phi"), sponge.cv.Dihedral(*PSI, name="psi")]
+    metad_test = label_configurations(system, species, sample_metadynamics(
+        system, state, cvs, 300.0, 20 if q else 200, interval=100 if q else 1000, height=2.0,
+        sigma=0.35, bias_factor=10.0, pace=100, timestep=0.001, seed=777)[0])
+    basin_err_before = basin_energy_errors(model, metad_test)
 
     # a harmonic wall below 0.9 x the shortest distance of each element pair in the training
     # data: zero on all training data, a cheap guard against collapsed geometries
@@ -289,7 +317,7 @@ def main() -> None:
     starts = basin_starts(data.positions[:data_info["metadynamics_frames"]])
     train_set, valid_set, al_log = active_learning(
         model, system, make_ml_system, species, train_set, valid_set, starts,
-        1 if q else args.rounds, q, out)
+        1 if q else args.rounds, q, out, args.energy_weight)
     e_rmse, f_rmse = errors(model, valid_set)
     f_scale = float(np.sqrt(np.mean(valid_set.forces**2)))
     te_rmse, tf_rmse = errors(model, test_set)
@@ -325,6 +353,11 @@ def main() -> None:
         "test300_centered_energy_rmse_kj_mol": _centered_rmse(model, test_set),
         "test300_force_rmse_before_active_learning": test_before[1],
         "test300_rms_force_kj_mol_nm": float(np.sqrt(np.mean(test_set.forces**2))),
+        "metad_test_force_rmse_kj_mol_nm": errors(model, metad_test)[1],
+        "metad_test_rms_force_kj_mol_nm": float(np.sqrt(np.mean(metad_test.forces**2))),
+        "basin_energy_error_vs_c7eq_kj_mol": basin_energy_errors(model, metad_test),
+        "basin_energy_error_vs_c7eq_before_active_learning": basin_err_before,
+        "energy_weight": args.energy_weight,
         "epochs": len(res.history["epoch"]), "training_s": res.seconds,
         "active_learning": al_log,
         "production_ml_md_frames_force_rmse_kj_mol_nm": ml_frames_rmse,
