@@ -124,7 +124,9 @@ def train_from_config(path: str | Path, progress: bool = True) -> dict[str, Any]
     model = build_model(cfg.get("model", {}), n_species)
     from .training import init_energy_shift
 
-    init_energy_shift(model, train_set)
+    # output scale from the data's RMS force (SchNet): an untrained network then
+    # predicts forces of the right magnitude (saved in the checkpoint)
+    init_energy_shift(model, train_set, force_length=0.02)
     if hasattr(model, "fit_scaling"):
         model.fit_scaling(train_set.species, train_set.positions[:64],
                           None if train_set.box is None else train_set.box[:64])

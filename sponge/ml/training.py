@@ -83,7 +83,13 @@ def predict(model: Any, data: Dataset, idx: np.ndarray | None = None,
 
 
 def errors(model: Any, data: Dataset, batch_size: int = 64) -> tuple[float, float]:
-    """(energy RMSE kJ/mol, force RMSE kJ/mol/nm) over a dataset."""
+    """(energy RMSE kJ/mol, force RMSE kJ/mol/nm) over a dataset.
+
+    Raises:
+        ValueError: the dataset is empty.
+    """
+    if len(data) == 0:
+        raise ValueError("errors: the dataset holds no configurations")
     se_e, se_f = 0.0, 0.0
     for start in range(0, len(data), batch_size):
         idx = np.arange(start, min(len(data), start + batch_size))
@@ -180,11 +186,31 @@ def train(model: Any, train_set: Dataset, valid_set: Dataset | None = None,
     return res
 
 
+#: Non-parameter model attributes that change the output (saved with the weights):
+#: SchNet's output scale, Behler-Parrinello's descriptor standardisation. A model
+#: may name more in a ``checkpoint_attributes`` tuple.
+MODEL_ATTRIBUTES = ("energy_scale", "feature_mean", "feature_scale")
+_ATTR_PREFIX = "__attr__."
+
+
+def _model_attributes(model: Any) -> tuple[str, ...]:
+    names = (*MODEL_ATTRIBUTES, *getattr(model, "checkpoint_attributes", ()))
+    return tuple(dict.fromkeys(n for n in names if hasattr(model, n)))
+
+
 def save_checkpoint(model: Any, path: str | Path, result: TrainResult | None = None) -> None:
-    """Weights to ``path`` (``.npz``, written atomically) and the history beside it (``.json``)."""
+    """Weights to ``path`` (``.npz``, written atomically) and the history beside it (``.json``).
+
+    Besides the parameters, the non-parameter attributes that scale or shift the
+    output (:data:`MODEL_ATTRIBUTES`, e.g. ``SchNet.energy_scale``) are stored under
+    ``__attr__.<name>`` keys, so a reloaded model predicts the same energies.
+    """
     path = Path(path)
+    arrays = model.state_dict()
+    for name in _model_attributes(model):
+        arrays[_ATTR_PREFIX + name] = np.asarray(getattr(model, name))
     tmp = path.with_name(path.name + ".tmp.npz")
-    np.savez(tmp, **model.state_dict())
+    np.savez(tmp, **arrays)
     tmp.replace(path)
     if result is not None:
         meta = asdict(result)
@@ -192,9 +218,32 @@ def save_checkpoint(model: Any, path: str | Path, result: TrainResult | None = N
 
 
 def load_checkpoint(model: Any, path: str | Path) -> None:
-    """Load weights saved by :func:`save_checkpoint`."""
+    """Load weights and output attributes saved by :func:`save_checkpoint`.
+
+    Raises:
+        ValueError: the file lacks an attribute this model has (a checkpoint
+            written before those were saved), naming the file and the attribute.
+    """
     with np.load(path) as z:
-        model.load_state_dict({k: z[k] for k in z.files})
+        params = {k: z[k] for k in z.files if not k.startswith(_ATTR_PREFIX)}
+        attrs = {k[len(_ATTR_PREFIX):]: z[k] for k in z.files if k.startswith(_ATTR_PREFIX)}
+    missing = [n for n in _model_attributes(model) if n not in attrs]
+    if missing:
+        raise ValueError(f"{path}: checkpoint lacks model attribute(s) {missing} (written "
+                         f"before they were saved?); its energies would be wrongly scaled")
+    model.load_state_dict(params)
+    for name, value in attrs.items():
+        if not hasattr(model, name):
+            raise ValueError(f"{path}: checkpoint attribute {name!r} is unknown to "
+                             f"{type(model).__name__}")
+        old = getattr(model, name)
+        if isinstance(old, np.ndarray):
+            if value.shape != old.shape:
+                raise ValueError(f"{path}: attribute {name!r} has shape {value.shape}; the "
+                                 f"model's is {old.shape}")
+            setattr(model, name, value.astype(old.dtype))
+        else:
+            setattr(model, name, type(old)(value.item()) if value.ndim == 0 else value)
 
 
 def plot_learning_curve(result: TrainResult, path: str | Path) -> None:
