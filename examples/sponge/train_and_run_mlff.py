@@ -33,10 +33,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
-import numpy as np
+# One BLAS thread. The model's matrices are small (pairs x 32), so OpenBLAS's
+# threads gain nothing (4.2 s per epoch with 1 or 2 threads on an idle 2-core
+# machine), but when another process holds a core its spinning threads made an
+# epoch take over 150 s (measured). Set before numpy loads OpenBLAS.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
 
 import sponge
 from sponge.ml import (
