@@ -10,11 +10,11 @@ free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 (250,000 samples of plain MD at 300 K). ``--plain`` runs unbiased MD of the
 same length instead, to count how often each visits alpha_L / C7ax (0 < phi < 120 deg).
 
-Run time: ``--quick`` (CI) takes seconds; the default settings (2 ns
-iteration + 10 ns production, what the n_k need: 40 ps of iteration was far
-from converged, see ``docs/validation/ala2_sits.md``) take about 10 ms/step
-on two cores, i.e. about 35 hours; ``--max-wall`` stops production early and
-still writes everything. The published benchmark uses 2 ns + 40 ns.
+Run time: ``--quick`` (CI) takes seconds. The default settings (2 ns of
+iteration + 10 ns of production) run at about 20 ns/day on one thread, i.e.
+about 6 days; the published benchmark uses 2 ns + 40 ns. ``--max-wall`` and
+``--max-steps`` stop a call early (checkpointed, everything written) and
+``--resume`` continues it. What ran so far: ``docs/validation/ala2_sits.md``.
 
 Outputs in ``--out``: ``frames_<tag>.npz`` (phi, psi, bias, E_s per frame),
 ``nk_traj.dat`` and ``nk_rest.txt`` (SITS), ``summary_<tag>.json`` and, for
@@ -24,7 +24,9 @@ continues a stopped run bit for bit). ``--analyse FIG.png`` makes the
 validation figure from the SITS and plain runs in ``--out`` without any MD.
 
     python examples/sponge/ala2_sits.py --quick
-    python examples/sponge/ala2_sits.py --iteration-steps 20000 --max-wall 4300
+    python examples/sponge/ala2_sits.py --out run --iteration-steps 250000 --nk-memory 2500 \
+        --max-wall 7800            # then the same with --resume, as often as needed
+    python examples/sponge/ala2_sits.py --out run --analyse ala2_sits.png
 """
 
 from __future__ import annotations
