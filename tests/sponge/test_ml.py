@@ -173,8 +173,11 @@ def test_force_matching_gradient_matches_finite_differences(model):
     assert ana == pytest.approx(num, rel=1e-5, abs=1e-8)
 
 
-def lj_dataset(n_conf=40, seed=0):
-    """Argon-like LJ clusters (exact energies/forces) as a Dataset."""
+def lj_dataset(n_conf=40, seed=0, species=None):
+    """Argon-like 6-atom LJ clusters (exact energies kJ/mol, forces kJ/mol/nm) as a Dataset.
+
+    ``species`` labels the atoms (default all 0); the LJ parameters do not depend on it.
+    """
     r = np.random.default_rng(seed)
     base = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1]],
                     float) * 0.38
@@ -187,7 +190,8 @@ def lj_dataset(n_conf=40, seed=0):
     e[:, np.arange(6), np.arange(6)] = 0
     coef = 24 * eps * (2 * s6**2 - s6) / r2
     coef[:, np.arange(6), np.arange(6)] = 0
-    return Dataset(np.zeros(6, int), pos, 0.5 * e.sum((1, 2)), (coef[..., None] * d).sum(2))
+    species = np.zeros(6, int) if species is None else np.asarray(species)
+    return Dataset(species, pos, 0.5 * e.sum((1, 2)), (coef[..., None] * d).sum(2))
 
 
 def test_training_reduces_force_error_and_checkpoints(tmp_path):

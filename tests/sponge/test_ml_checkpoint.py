@@ -23,23 +23,12 @@ from sponge.ml import (
 )
 from sponge.ml.training import init_energy_shift
 
+from .test_ml import lj_dataset
+
 
 def _lj_dataset(n_conf: int = 24, seed: int = 0) -> Dataset:
-    """Perturbed 6-atom Lennard-Jones clusters with exact energies (kJ/mol) and forces."""
-    r = np.random.default_rng(seed)
-    base = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [1, 0, 1]],
-                    float) * 0.38
-    pos = base[None] + r.normal(0, 0.015, (n_conf, 6, 3))
-    sig, eps = 0.34, 0.997
-    d = pos[:, :, None] - pos[:, None]
-    r2 = (d**2).sum(-1) + np.eye(6)
-    s6 = (sig**2 / r2) ** 3
-    e = 4 * eps * (s6**2 - s6)
-    e[:, np.arange(6), np.arange(6)] = 0
-    coef = 24 * eps * (2 * s6**2 - s6) / r2
-    coef[:, np.arange(6), np.arange(6)] = 0
-    species = np.array([0, 1, 0, 1, 0, 1])
-    return Dataset(species, pos, 0.5 * e.sum((1, 2)), (coef[..., None] * d).sum(2))
+    """The LJ clusters of test_ml with two species (alternating)."""
+    return lj_dataset(n_conf, seed, species=[0, 1, 0, 1, 0, 1])
 
 
 def _schnet(seed):
