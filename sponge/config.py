@@ -37,6 +37,9 @@ A configuration describes one simulation::
     nk_in_file = "nk_rest.txt"     # start from a restart file (relative to the config)
     nk_restart_file = "nk_rest.txt"    # written into [output].directory
     nk_traj_file = "nk_traj.dat"       # written into [output].directory
+    bonds_angles = false           # also enhance the solute's bonds and angles
+    complete_coulomb = true        # PME: solute pairs' full Coulomb in E_s (false: real space only)
+    memory = 2500                  # n_k updates of memory (omit: Gao's all-window average)
 
     [run]
     steps = 10000
@@ -104,7 +107,7 @@ _KNOWN = {
     "metadynamics": (),  # validated by sponge.metad_config
     "sits": ("selection", "t_low", "t_high", "n_temperatures", "spacing", "mode", "energy",
              "cross_factor", "update_interval", "energy_shift", "nk_in_file",
-             "nk_restart_file", "nk_traj_file"),
+             "nk_restart_file", "nk_traj_file", "bonds_angles", "complete_coulomb", "memory"),
 }
 
 
@@ -331,6 +334,9 @@ def _sits(t: _Table, base: Path, out_dir: Path) -> dict:
         "update_interval": t.integer("update_interval", 100, minimum=1),
         "energy_shift": t.number("energy_shift", "kJ/mol", None),
         "nk_in_file": t.path("nk_in_file", base),
+        "bonds_angles": t.boolean("bonds_angles", False),
+        "complete_coulomb": t.boolean("complete_coulomb", True),
+        "memory": t.number("memory", "n_k updates", None, positive=True),
     }
     if out["cross_factor"] > 1.0:
         raise t.fail("cross_factor", "a number in [0, 1]", out["cross_factor"])

@@ -258,6 +258,12 @@ def main(argv: list[str] | None = None) -> dict:
                     help="seconds: stop early, checkpoint, and still write everything")
     ap.add_argument("--max-steps", type=int, default=None,
                     help="stop this call after this many steps (checkpointed; see --resume)")
+    ap.add_argument("--direct-coulomb", action="store_true",
+                    help="E_s with only the real-space part of the solute's PME Coulomb "
+                         "(SPONGE's choice; default: the full Coulomb of solute pairs)")
+    ap.add_argument("--no-nk-guess", action="store_true",
+                    help="start the iteration from equal n_k instead of the heat-capacity "
+                         "guess from the equilibration's E_s")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--analyse", type=Path, default=None, metavar="PNG",
                     help="no MD: write this figure and print the numbers of the runs in --out")
@@ -279,6 +285,7 @@ def main(argv: list[str] | None = None) -> dict:
         sits = sponge.SITS(selection=None, t_low=273.0, t_high=650.0, n_temperatures=100,
                            spacing="T", mode="observation", energy="selective",
                            cross_factor=0.5, update_interval=20, memory=a.nk_memory,
+                           complete_coulomb=not a.direct_coulomb,
                            nk_restart_file=a.out / "nk_rest.txt",
                            nk_traj_file=a.out / "nk_traj.dat")
     integrator = sponge.LangevinMiddleIntegrator(300.0, 1.0, 0.002)
@@ -318,6 +325,12 @@ def main(argv: list[str] | None = None) -> dict:
         stage = stage_of(step, ends)
         if sits is not None and sits.mode != STAGES[stage].replace("equilibration", "observation"):
             sits.mode = STAGES[stage].replace("equilibration", "observation")
+            if step == ends[0] and stage == 1 and not a.no_nk_guess and a.equilibration_steps:
+                # the second half of the equilibration samples E_s at 300 K
+                st = np.asarray(frames["step"])
+                e_obs = np.asarray(frames["E_s"])[st > ends[0] // 2]
+                if np.isfinite(e_obs).sum() >= 10:
+                    sits.guess_nk(e_obs)
         n = min(a.frame_interval - step % a.frame_interval, ends[stage] - step, stop - step,
                 a.checkpoint_interval - step % a.checkpoint_interval)
         sim.run(n)

@@ -33,7 +33,13 @@ from pathlib import Path
 import numpy as np
 
 from sponge.quantities import BOLTZ
-from sponge.sits.estimator import its_bias, its_record, log_sum_exp, update_log_nk
+from sponge.sits.estimator import (
+    its_bias,
+    its_record,
+    log_nk_from_heat_capacity,
+    log_sum_exp,
+    update_log_nk,
+)
 from sponge.sits.ladder import check_temperatures, temperature_ladder
 from sponge.sits.selection import SelectedEnergy, selection_mask
 
@@ -63,6 +69,13 @@ class SITS:
             iteration (Gao); a number of windows lets older windows fade
             (weight ``exp(-age/memory)``), which converges faster when the
             early windows were taken far from equilibrium.
+        complete_coulomb: with Ewald/PME, ``U_PP`` holds the solute pairs' full
+            Coulomb energy (real-space ``erfc`` part plus the ``erf`` part the
+            reciprocal sum holds; minimum image). False keeps only the
+            real-space part, as SPONGE does; at an ordinary Ewald alpha that
+            leaves 84-98 % of the Coulomb energy of pairs 0.3-0.5 nm apart out of
+            ``E_s``, and with it most of what holds a peptide's backbone
+            dipoles in place (``docs/validation/ala2_sits.md``).
 
     Attributes:
         log_nk: current ln n_k ``(K,)``. temperatures: ``(K,)`` K.
@@ -82,7 +95,7 @@ class SITS:
                  log_nk=None, nk_in_file: str | Path | None = None,
                  nk_restart_file: str | Path | None = None,
                  nk_traj_file: str | Path | None = None, bonds_angles: bool = False,
-                 memory: float | None = None) -> None:
+                 memory: float | None = None, complete_coulomb: bool = True) -> None:
         if mode == "ITS":
             mode, energy = "iteration", "total"
         if energy not in ENERGIES:
@@ -101,6 +114,7 @@ class SITS:
         self.temperature = None if temperature is None else float(temperature)
         self.energy_shift = None if energy_shift is None else float(energy_shift)
         self.bonds_angles = bool(bonds_angles)
+        self.complete_coulomb = bool(complete_coulomb)
         if memory is not None and not memory > 0:
             raise ValueError(f"SITS: memory must be a positive number of windows; got {memory}")
         self.memory = None if memory is None else float(memory)
@@ -155,7 +169,8 @@ class SITS:
         self._system = system
         if self.energy == "selective":
             mask = selection_mask(self.selection, system)
-            self._selected = SelectedEnergy(system, mask, self.cross_factor, self.bonds_angles)
+            self._selected = SelectedEnergy(system, mask, self.cross_factor, self.bonds_angles,
+                                            self.complete_coulomb)
             self.mask = mask
         else:
             self._selected = None
@@ -230,6 +245,29 @@ class SITS:
         if f_s is None or fb == fb_old:
             return float(energy) + dv, forces
         return float(energy) + dv, forces + (fb - fb_old) * f_s
+
+    def guess_nk(self, e_s_samples) -> np.ndarray:
+        """Set ln n_k from E_s sampled at T_0 (observation mode) and return them.
+
+        Uses :func:`sponge.sits.estimator.log_nk_from_heat_capacity`: the mean and
+        variance of E_s give its heat capacity, and a heat capacity constant in
+        T gives ``n_k Z_k = const`` in closed form. The iteration then starts
+        close to flat populations instead of from all n_k equal. The running
+        normalisers are reset.
+
+        Args:
+            e_s_samples: ``(n,)`` E_s values (kJ/mol) from an unbiased run at T_0.
+        """
+        e = np.asarray(e_s_samples, dtype=np.float64).reshape(-1)
+        e = e[np.isfinite(e)]
+        if e.size < 10:
+            raise ValueError(f"SITS.guess_nk: needs at least 10 finite E_s samples; got {e.size}")
+        shift = self._shift_for(float(e[0]))
+        self.log_nk = log_nk_from_heat_capacity(self.beta, self.beta0, float(e.mean()) - shift,
+                                                float(e.var()))
+        self.norm = np.zeros(len(self.temperatures) - 1)
+        self.needs_refresh = True
+        return self.log_nk
 
     # ------------------------------------------------------------- iteration
     def after_step(self, state) -> bool:

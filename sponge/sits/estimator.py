@@ -117,6 +117,30 @@ def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
     return out, new_norm
 
 
+def log_nk_from_heat_capacity(beta: np.ndarray, beta0: float, mean_energy: float,
+                               variance: float) -> np.ndarray:
+    """ln n_k for ``n_k Z_k = const`` if ``<E>(T)`` is linear in T (a first guess).
+
+    From observation at ``T_0``: ``<E'>`` and its variance give the heat
+    capacity ``C = var beta_0^2 k_B`` (kJ/mol/K), and with
+    ``<E'>(T) = <E'>_0 + C (T - T_0)``, ``d ln Z / d beta = -<E'>`` integrates to
+
+        ln n_k - ln n_1 = (<E'>_0 - C T_0)(beta_k - beta_1) + (C / k_B) ln(beta_k / beta_1)
+
+    Args:
+        beta: ``(K,)`` ladder, mol/kJ. beta0: 1/(k_B T_0), mol/kJ.
+        mean_energy: ``<E'>`` at T_0 (the shifted selected energy), kJ/mol.
+        variance: its variance, (kJ/mol)^2.
+
+    Returns:
+        ``(K,)`` ln n_k with ln n_1 = 0.
+    """
+    beta = np.asarray(beta, dtype=np.float64)
+    c_over_k = float(variance) * beta0 * beta0          # C / k_B, dimensionless
+    e0_minus = float(mean_energy) - c_over_k / beta0    # <E'>_0 - C T_0, kJ/mol
+    return e0_minus * (beta - beta[0]) + c_over_k * np.log(beta / beta[0])
+
+
 def log_sum_exp(a: np.ndarray) -> float:
     """``ln sum exp(a)`` without overflow."""
     a = np.asarray(a, dtype=np.float64)

@@ -82,6 +82,9 @@ class SelectedEnergy:
         mask: ``(n_atoms,)`` bool.
         cross_factor: lambda.
         bonds_angles: also select the bonds and angles inside the solute.
+        complete_coulomb: with Ewald/PME, the solute-solute pairs enter with
+            their full Coulomb energy, not only its real-space part (see
+            :class:`sponge.nonbonded.selected.SelectedNonbonded`).
 
     Raises:
         TypeError: the system has a term whose split into E_s is unknown and
@@ -89,7 +92,7 @@ class SelectedEnergy:
     """
 
     def __init__(self, system, mask: np.ndarray, cross_factor: float = 0.5,
-                 bonds_angles: bool = False) -> None:
+                 bonds_angles: bool = False, complete_coulomb: bool = True) -> None:
         self.system = system
         self.mask = mask
         self.parts: list = []
@@ -102,7 +105,8 @@ class SelectedEnergy:
                     if rows.any():
                         self.parts.append(subset_term(term, rows))
             elif hasattr(term, "exception_pairs") and hasattr(term, "sigmas"):
-                self.parts.append(SelectedNonbonded(term, mask, cross_factor))
+                self.parts.append(SelectedNonbonded(term, mask, cross_factor,
+                                                    complete_coulomb=complete_coulomb))
             else:
                 raise TypeError(
                     f"SITS: don't know how to split force term {term.name!r} "

@@ -53,8 +53,12 @@ def _random_periodic(method: str = "PME", n: int = 24, seed: int = 0):
     return system, sponge.State(pos, box=box)
 
 
-def _brute_force_es(pos, box, q, sig, eps, excluded, exc, mask, lam, cutoff, alpha):
-    """E_s by a plain double loop (numpy/scipy), Ewald real space."""
+def _brute_force_es(pos, box, q, sig, eps, excluded, exc, mask, lam, cutoff, alpha,
+                    complete=True):
+    """E_s by a plain double loop (numpy/scipy), Ewald real space; with ``complete``
+    the solute-solute pairs (not excluded, not exceptions) get their full Coulomb
+    ``k_e q_i q_j / r`` at any distance and the solute-solvent pairs theirs up to
+    ``cutoff - 0.2`` nm, switched off (quintic) to the real-space part at the cutoff."""
     k_e = 138.935456
     e = 0.0
     n = len(q)
@@ -70,8 +74,17 @@ def _brute_force_es(pos, box, q, sig, eps, excluded, exc, mask, lam, cutoff, alp
                 cp, s, ep = exc[(i, j)]
                 e += w * (4 * ep * ((s / r) ** 12 - (s / r) ** 6) + k_e * cp / r)
                 continue
-            if (i, j) in excluded or r >= cutoff:
+            if (i, j) in excluded:
                 continue
+            if complete and w == 1.0:
+                e += k_e * q[i] * q[j] * (1.0 - erfc(alpha * r)) / r
+            if r >= cutoff:
+                continue
+            if complete and w != 1.0:
+                on = cutoff - 0.2
+                t = max(r - on, 0.0) / 0.2
+                sw = 1.0 + t ** 3 * (-10.0 + t * (15.0 - 6.0 * t))
+                e += w * k_e * q[i] * q[j] * (1.0 - erfc(alpha * r)) / r * sw
             s = 0.5 * (sig[i] + sig[j])
             ep = math.sqrt(eps[i] * eps[j])
             e += w * (4 * ep * ((s / r) ** 12 - (s / r) ** 6) + k_e * q[i] * q[j] * erfc(alpha * r) / r)
@@ -178,6 +191,12 @@ def test_split_energies_add_up_to_the_nonbonded_direct_sum(method):
         ref = _brute_force_es(x, box, nb.charges, nb.sigmas, nb.epsilons, excluded, exc, mask,
                               0.5, nb.cutoff, nb.alpha)
         assert e_half == pytest.approx(ref, rel=1e-9)
+        # SPONGE's real-space-only E_s, on request
+        direct = SelectedNonbonded(nb, mask, 0.5, complete_coulomb=False).energy(x, box)
+        ref = _brute_force_es(x, box, nb.charges, nb.sigmas, nb.epsilons, excluded, exc, mask,
+                              0.5, nb.cutoff, nb.alpha, complete=False)
+        assert direct == pytest.approx(ref, rel=1e-9)
+        assert abs(direct - e_half) > 1.0   # the reciprocal share is not negligible
     else:
         # no Ewald: the whole nonbonded energy is the direct sum over pairs
         assert e_p + e_w == pytest.approx(comps["lj"] + comps["coulomb"], rel=1e-10)
@@ -339,6 +358,14 @@ def test_sits_section_of_the_run_config_builds_a_sits(tmp_path):
     sits = build_sits(cfg.sits)
     assert len(sits.temperatures) == 20 and sits.update_interval == 20
     assert sits.nk_traj_file == tmp_path / "nk.dat"
+    assert sits.complete_coulomb and not sits.bonds_angles and sits.memory is None
+    doc["sits"].update(complete_coulomb=False, bonds_angles=True, memory=2500)
+    sits = build_sits(parse_config(doc, tmp_path / "run.toml").sits)
+    assert not sits.complete_coulomb and sits.bonds_angles and sits.memory == 2500
+    doc["sits"]["memory"] = -1
+    with pytest.raises(ConfigError, match="memory"):
+        parse_config(doc, tmp_path / "run.toml")
+    del doc["sits"]["memory"]
     doc["sits"]["cross"] = 0.3
     with pytest.raises(ConfigError, match=r"\[sits\]\.cross"):
         parse_config(doc, tmp_path / "run.toml")
@@ -403,3 +430,22 @@ def test_a_mode_change_between_runs_refreshes_the_cached_biased_forces():
     e, f = system.energy_forces(sim.state)
     _, want = sits.modify(sim.state, e, f)
     np.testing.assert_allclose(integ.forces, want, rtol=1e-10, atol=1e-9)
+
+
+def test_heat_capacity_guess_is_exact_for_harmonic_energies():
+    """E of d/2 harmonic degrees of freedom: ln Z = -(d/2) ln beta, so the guess
+    ln n_k = (d/2) ln(beta_k/beta_1) makes n_k Z_k constant (flat P_k)."""
+    d = 40
+    sits = _sits(mode="observation", energy_shift=0.0)
+    kt0 = BOLTZ * 300.0
+    e = np.random.default_rng(5).gamma(d / 2, kt0, size=400_000)
+    got = sits.guess_nk(e)
+    want = 0.5 * d * np.log(sits.beta / sits.beta[0])
+    np.testing.assert_allclose(got, want, atol=0.02 * np.abs(want).max())
+    assert np.array_equal(sits.log_nk, got) and not sits.norm.any()
+    # populations n_k Z_k of the guess are flat to within sampling error
+    log_z = -0.5 * d * np.log(sits.beta)
+    pk = np.exp(got + log_z - logsumexp(got + log_z))
+    assert pk.max() / pk.min() < 1.15
+    with pytest.raises(ValueError, match="at least 10"):
+        sits.guess_nk([1.0, np.nan])
