@@ -3,8 +3,11 @@
 Physics: the SPONGE 2 SITS benchmark (``shared/data/ala2_sits_tip3p``: 22
 solute atoms + 606 TIP3P waters, PME, 0.8 nm cutoff, bonds to hydrogen and
 water rigid, middle-scheme Langevin 300 K, 1/ps, 2 fs). SITS enhances
-``E_s = U_PP + 0.5 U_PW`` of the solute over 100 temperatures 273-650 K; the
-n_k are iterated (update every 20 steps), then fixed for production, whose
+``E_s = U_PP + 0.5 U_PW`` of the solute over 100 temperatures 273-650 K, with
+the solute pairs' full Coulomb energy in E_s (``--direct-coulomb``: only its
+PME real-space part, as SPONGE). The n_k start from a heat-capacity guess
+made from the equilibration's E_s and are iterated (update every 20 steps),
+then fixed for production, whose
 frames are reweighted with ``exp(+beta_0 * bias)`` to the canonical phi/psi
 free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 (250,000 samples of plain MD at 300 K). ``--plain`` runs unbiased MD of the
@@ -26,7 +29,7 @@ validation figure from the SITS and plain runs in ``--out`` without any MD.
     python examples/sponge/ala2_sits.py --quick
     python examples/sponge/ala2_sits.py --out run --iteration-steps 250000 --nk-memory 2500 \
         --max-wall 7800            # then the same with --resume, as often as needed
-    python examples/sponge/ala2_sits.py --out run --analyse ala2_sits.png
+    python examples/sponge/ala2_sits.py --out run --analyse ala2_sits.png [--also run2 ...]
 """
 
 from __future__ import annotations
@@ -144,28 +147,41 @@ def plot(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def analyse(out: Path, data: Path, path: Path) -> dict:
-    """Figure and numbers from the SITS and plain runs already in ``out`` (no MD).
+def _load(path: Path) -> dict:
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
 
-    Top: the reweighted SITS free energy (production frames) and the
-    reference; bottom: phi along both runs and ln n_k along the iteration.
+
+def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = None) -> dict:
+    """Figure and numbers from SITS walkers and a plain run already on disk (no MD).
+
+    Each folder in ``outs`` holds one SITS run (its own n_k); their production
+    frames are reweighted separately and pooled with weights proportional to
+    their effective sample sizes. The plain run is read from ``plain_out``
+    (default: the first folder). Top: the pooled reweighted free energy and the
+    reference; bottom: phi along every run and ln n_k of the first walker.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    prog = json.loads((out / "progress_sits.json").read_text())
-    ends = prog["ends"]
-    with np.load(out / "frames_sits.npz") as f:
-        sits = {k: f[k] for k in f.files}
-    plain = None
-    if (out / "frames_plain.npz").exists():
-        with np.load(out / "frames_plain.npz") as f:
-            plain = {k: f[k] for k in f.files}
-    prod = sits["step"] > ends[1]
-    w = sponge.analysis.reweight(sits["bias"][prod], 300.0)
-    res = compare(sits["phi"][prod], sits["psi"][prod], w, np.load(data / "phi_psi_ref.npy"))
+    walkers = []
+    for out in outs:
+        ends = json.loads((out / "progress_sits.json").read_text())["ends"]
+        run = _load(out / "frames_sits.npz")
+        prod = run["step"] > ends[1]
+        w = sponge.analysis.reweight(run["bias"][prod], 300.0)
+        walkers.append({"run": run, "ends": ends, "prod": prod, "w": w,
+                        "ess": float(1.0 / np.sum(w * w)), "out": out})
+    plain_dir = outs[0] if plain_out is None else plain_out
+    plain = _load(plain_dir / "frames_plain.npz") \
+        if (plain_dir / "frames_plain.npz").exists() else None
+    ess = np.array([wk["ess"] for wk in walkers])
+    w = np.concatenate([wk["w"] * e for wk, e in zip(walkers, ess / ess.sum(), strict=True)])
+    phi = np.concatenate([wk["run"]["phi"][wk["prod"]] for wk in walkers])
+    psi = np.concatenate([wk["run"]["psi"][wk["prod"]] for wk in walkers])
+    res = compare(phi, psi, w, np.load(data / "phi_psi_ref.npy"))
     fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), constrained_layout=True)
     ext = [-180, 180, -180, 180]
     for ax, key, title in ((axes[0, 0], "fes", "SITS production, reweighted to 300 K"),
@@ -177,34 +193,44 @@ def analyse(out: Path, data: Path, path: Path) -> dict:
         ax.set_ylabel("psi (deg)")
     fig.colorbar(im, ax=axes[0], label="free energy (kcal/mol)")
     ax = axes[1, 0]
-    for run, label, c in ((sits, "SITS", "C0"), (plain, "plain MD", "C1")):
-        if run is not None:
-            ax.plot(run["step"] * 0.002e-3, np.degrees(run["phi"]), ",", color=c, label=label)
-    ax.axvline(ends[1] * 0.002e-3, color="k", lw=0.8, ls="--")
+    runs = [(wk["run"], f"SITS {i + 1}", f"C{i}") for i, wk in enumerate(walkers)]
+    if plain is not None:
+        runs.append((plain, "plain MD", "k"))
+    for run, label, c in runs:
+        ax.plot(run["step"] * 0.002e-3, np.degrees(run["phi"]), ",", color=c, label=label)
+    ax.axvline(walkers[0]["ends"][1] * 0.002e-3, color="k", lw=0.8, ls="--")
     ax.set_xlabel("time (ns); dashed: start of SITS production")
     ax.set_ylabel("phi (deg)")
     ax.legend(markerscale=30, loc="lower right")
     ax = axes[1, 1]
-    nk = np.loadtxt(out / "nk_traj.dat")
+    nk = np.loadtxt(outs[0] / "nk_traj.dat")
     temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
     for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
         ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
     ax.set_xlabel("time (ns)")
-    ax.set_ylabel("ln n_k")
+    ax.set_ylabel("ln n_k (SITS 1)")
     ax.legend(fontsize=7, ncol=2)
     fig.savefig(path, dpi=100)
     plt.close(fig)
     nums = {k: v for k, v in res.items() if not k.startswith("fes")}
     nums.update({
-        "sits_steps": int(sits["step"][-1]), "sits_production_frames": int(prod.sum()),
-        "sits_visits_production": count_visits(sits["phi"][prod]),
-        "effective_samples": float(1.0 / np.sum(w * w)),
-        "alpha_l_fraction_reweighted": float(np.sum(w[in_alpha_l(sits["phi"][prod])])),
+        "sits_walkers": len(walkers),
+        "sits_steps": int(sum(wk["run"]["step"][-1] for wk in walkers)),
+        "sits_production_steps": int(sum(wk["run"]["step"][-1] - wk["ends"][1]
+                                         for wk in walkers)),
+        "sits_production_frames": int(sum(wk["prod"].sum() for wk in walkers)),
+        "sits_visits_production": int(sum(count_visits(wk["run"]["phi"][wk["prod"]])
+                                          for wk in walkers)),
+        "sits_visits_per_walker": [count_visits(wk["run"]["phi"][wk["prod"]])
+                                   for wk in walkers],
+        "effective_samples": float(ess.sum()),
+        "alpha_l_fraction_reweighted": float(np.sum(w[in_alpha_l(phi)]) / np.sum(w)),
         "reference_alpha_l_fraction": float(np.mean(in_alpha_l(
             np.load(data / "phi_psi_ref.npy")[:, 0]))),
     })
     if plain is not None:
-        same = plain["step"] > ends[1]      # the steps SITS spent in production
+        ends = walkers[0]["ends"]
+        same = plain["step"] > ends[1]      # the steps SITS 1 spent in production
         nums.update({"plain_steps": int(plain["step"][-1]),
                      "plain_visits_same_window": count_visits(plain["phi"][same]),
                      "plain_visits_after_equilibration":
@@ -265,11 +291,15 @@ def main(argv: list[str] | None = None) -> dict:
                     help="start the iteration from equal n_k instead of the heat-capacity "
                          "guess from the equilibration's E_s")
     ap.add_argument("--seed", type=int, default=2026)
+    ap.add_argument("--also", type=Path, action="append", default=[], metavar="DIR",
+                    help="with --analyse: another SITS walker's --out folder to pool")
+    ap.add_argument("--plain-out", type=Path, default=None, metavar="DIR",
+                    help="with --analyse: the plain run's folder (default: --out)")
     ap.add_argument("--analyse", type=Path, default=None, metavar="PNG",
                     help="no MD: write this figure and print the numbers of the runs in --out")
     a = ap.parse_args(argv)
     if a.analyse is not None:
-        nums = analyse(a.out, a.data, a.analyse)
+        nums = analyse([a.out, *a.also], a.data, a.analyse, a.plain_out)
         print(json.dumps(nums, indent=1))
         return nums
     if a.quick:
