@@ -17,9 +17,9 @@ LJ with the optional switch, and plain, reaction-field or Ewald real-space
 With Ewald/PME the real-space ``erfc`` term holds only a small part of a
 close pair's Coulomb energy (16 % at 0.3 nm, 2 % at 0.5 nm for alpha = 3.3/nm);
 the rest sits in the reciprocal sum. By default (``complete_coulomb``) E_s
-therefore adds that ``erf(alpha r)/r`` share back: for solute-solute pairs at
-any distance (minimum image: plain Coulomb), for solute-solvent pairs up to
-``cutoff - pw_switch_width`` and switched off smoothly to the cutoff. SPONGE
+therefore adds that ``erf(alpha r)/r`` share back for the solute-solute pairs,
+at any distance (minimum image), so that U_PP holds their plain Coulomb
+energy; solute-solvent pairs keep the real-space part. SPONGE
 keeps the real-space part only (``complete_coulomb=False``); on alanine
 dipeptide in water that leaves most of the backbone's dipole-dipole energy
 out of E_s, and heating E_s then barely lowers the phi barrier
@@ -113,7 +113,7 @@ def max_displacement2(x, x_ref):
 
 @njit(cache=True, fastmath=True)
 def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, box, periodic,
-                         mode, cutoff, alpha, krf, crf, rsw, table, inv_h, is_sel, pw_on, forces):
+                         mode, cutoff, alpha, krf, crf, rsw, table, inv_h, forces):
     """Weighted LJ + Coulomb over the listed pairs of the selected atoms.
 
     Args:
@@ -123,11 +123,6 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
         mode: 0 plain, 1 reaction field, 2 Ewald real space. cutoff: nm (huge: none).
         rsw: switch start, nm, or < 0.
         table, inv_h: the term's tabulated ``erfc`` (mode 2), from ``direct.erfc_table``.
-        is_sel: ``(n,)`` bool, the selected atoms.
-        pw_on: mode 2 only: when >= 0, selected-unselected pairs also get the
-            reciprocal share ``qq erf(alpha r) / r`` of their Coulomb, switched
-            off smoothly between ``pw_on`` and ``cutoff`` nm (so their Coulomb
-            is complete up to ``pw_on``); < 0: real space only.
         forces: ``(n, 3)`` accumulated into.
 
     Returns:
@@ -142,8 +137,6 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
     ib = 1.0 / box[1, 1] if periodic else 0.0
     ic = 1.0 / box[2, 2] if periodic else 0.0
     inv_width = 1.0 / (cutoff - rsw) if use_sw else 0.0
-    use_pw = mode == 2 and pw_on >= 0.0
-    inv_pw = 1.0 / (cutoff - pw_on) if use_pw else 0.0
     e_tot = 0.0
     for a in range(selected.shape[0]):
         i = selected[a]
@@ -201,18 +194,6 @@ def selected_pair_kernel(x, selected, offsets, partners, weights, q, sig, eps, b
                 g = table[mm, 4] + t * (table[mm, 5] + t * (table[mm, 6] + t * table[mm, 7]))
                 vc = qq * erfc_ar * inv_r
                 fc = qq * g * inv_r * inv_r2
-                if use_pw and not is_sel[j]:
-                    # erf(ar)/r: 1 - erfc and 1 - g (g = erfc + 2ar/sqrt(pi) exp(-a^2 r^2))
-                    v2 = qq * (1.0 - erfc_ar) * inv_r
-                    f2 = qq * (1.0 - g) * inv_r * inv_r2
-                    if r > pw_on:
-                        t = (r - pw_on) * inv_pw
-                        sw = 1.0 + t * t * t * (-10.0 + t * (15.0 - t * 6.0))
-                        dsw = t * t * (-30.0 + t * (60.0 - t * 30.0)) * inv_pw
-                        f2 = f2 * sw - v2 * dsw * inv_r
-                        v2 = v2 * sw
-                    vc += v2
-                    fc += f2
             e_tot += w * (vlj + vc)
             fs = w * (flj + fc)
             fxi -= fs * dx
@@ -320,11 +301,9 @@ class SelectedNonbonded:
             ``erfc`` part plus the ``erf`` part that the reciprocal sum holds.
             False keeps only the real-space part (SPONGE's choice), which at
             ordinary ``alpha`` (about 3.3/nm for a 0.8 nm cutoff) leaves out
-            84-98 % of the Coulomb energy of pairs 0.3-0.5 nm apart. The
-            solute-solvent pairs likewise get their full Coulomb up to
-            ``cutoff - pw_switch_width``, switched off smoothly (quintic) to the
-            real-space part alone at the cutoff.
-        pw_switch_width: nm, see ``complete_coulomb``.
+            84-98 % of the Coulomb energy of pairs 0.3-0.5 nm apart.
+            Solute-solvent pairs keep the real-space part only: their ``erf``
+            share is long-ranged and cannot be cut off smoothly.
         skin: nm added to the cutoff for the pair list, rebuilt when an atom has
             moved more than ``skin / 2`` or the box changed.
 
@@ -336,8 +315,7 @@ class SelectedNonbonded:
     name = "nonbonded_selected"
 
     def __init__(self, term, selected: np.ndarray, cross_factor: float = 0.5,
-                 skin: float = 0.2, complete_coulomb: bool = True,
-                 pw_switch_width: float = 0.2) -> None:
+                 skin: float = 0.2, complete_coulomb: bool = True) -> None:
         mask = np.asarray(selected, dtype=bool).reshape(-1)
         if mask.shape != (term.n_atoms,):
             raise ValueError(f"SelectedNonbonded: mask has {mask.shape[0]} entries; the "
@@ -349,10 +327,6 @@ class SelectedNonbonded:
         self.cross_factor = float(cross_factor)
         self.mode = _MODES[term.method]
         self.complete_coulomb = bool(complete_coulomb) and self.mode == MODE_EWALD
-        self.pw_switch_width = float(pw_switch_width)
-        if self.complete_coulomb and not 0.0 < self.pw_switch_width < term.cutoff:
-            raise ValueError(f"SelectedNonbonded: pw_switch_width {pw_switch_width} nm must lie "
-                             f"in (0, cutoff = {term.cutoff} nm)")
         self.periodic = bool(term.periodic)
         self._q = term.charges * math.sqrt(ONE_4PI_EPS0)
         pairs = np.asarray(term.exception_pairs, dtype=np.int64).reshape(-1, 2)
@@ -410,11 +384,10 @@ class SelectedNonbonded:
             t._setup_reciprocal(b)
         rsw = -1.0 if t.switch_distance is None else float(t.switch_distance)
         self._ensure_list(x, b, cutoff)
-        pw_on = (cutoff - self.pw_switch_width) if self.complete_coulomb else -1.0
         e = selected_pair_kernel(x, self.selected, self._offsets, self._partners, self._weights,
                                  self._q, t.sigmas, t.epsilons, b, self.periodic, self.mode,
                                  cutoff, float(t.alpha), float(t.krf), float(t.crf), rsw,
-                                 t._table, float(t._inv_h), self.mask, pw_on, forces)
+                                 t._table, float(t._inv_h), forces)
         if len(self._exc_pairs):
             e += weighted_exception_kernel(x, self._exc_pairs, self._exc_weight, self._exc_cp,
                                            self._exc_sig, self._exc_eps, b,

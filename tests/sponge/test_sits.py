@@ -57,8 +57,7 @@ def _brute_force_es(pos, box, q, sig, eps, excluded, exc, mask, lam, cutoff, alp
                     complete=True):
     """E_s by a plain double loop (numpy/scipy), Ewald real space; with ``complete``
     the solute-solute pairs (not excluded, not exceptions) get their full Coulomb
-    ``k_e q_i q_j / r`` at any distance and the solute-solvent pairs theirs up to
-    ``cutoff - 0.2`` nm, switched off (quintic) to the real-space part at the cutoff."""
+    ``k_e q_i q_j / r`` at any distance."""
     k_e = 138.935456
     e = 0.0
     n = len(q)
@@ -80,11 +79,6 @@ def _brute_force_es(pos, box, q, sig, eps, excluded, exc, mask, lam, cutoff, alp
                 e += k_e * q[i] * q[j] * (1.0 - erfc(alpha * r)) / r
             if r >= cutoff:
                 continue
-            if complete and w != 1.0:
-                on = cutoff - 0.2
-                t = max(r - on, 0.0) / 0.2
-                sw = 1.0 + t ** 3 * (-10.0 + t * (15.0 - 6.0 * t))
-                e += w * k_e * q[i] * q[j] * (1.0 - erfc(alpha * r)) / r * sw
             s = 0.5 * (sig[i] + sig[j])
             ep = math.sqrt(eps[i] * eps[j])
             e += w * (4 * ep * ((s / r) ** 12 - (s / r) ** 6) + k_e * q[i] * q[j] * erfc(alpha * r) / r)
