@@ -40,6 +40,7 @@ A configuration describes one simulation::
     bonds_angles = false           # also enhance the solute's bonds and angles
     complete_coulomb = true        # PME: solute pairs' full Coulomb in E_s (false: real space only)
     memory = 2500                  # n_k updates of memory (omit: Gao's all-window average)
+    hot_to_cold = 1.0              # target P_K / P_1 (1: flat; > 1 favours the hot end)
 
     [run]
     steps = 10000
@@ -107,7 +108,8 @@ _KNOWN = {
     "metadynamics": (),  # validated by sponge.metad_config
     "sits": ("selection", "t_low", "t_high", "n_temperatures", "spacing", "mode", "energy",
              "cross_factor", "update_interval", "energy_shift", "nk_in_file",
-             "nk_restart_file", "nk_traj_file", "bonds_angles", "complete_coulomb", "memory"),
+             "nk_restart_file", "nk_traj_file", "bonds_angles", "complete_coulomb", "memory",
+             "hot_to_cold"),
 }
 
 
@@ -337,6 +339,7 @@ def _sits(t: _Table, base: Path, out_dir: Path) -> dict:
         "bonds_angles": t.boolean("bonds_angles", False),
         "complete_coulomb": t.boolean("complete_coulomb", True),
         "memory": t.number("memory", "n_k updates", None, positive=True),
+        "hot_to_cold": t.number("hot_to_cold", "P_K / P_1", 1.0, positive=True),
     }
     if out["cross_factor"] > 1.0:
         raise t.fail("cross_factor", "a number in [0, 1]", out["cross_factor"])

@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--direct-coulomb", action="store_true",
                     help="E_s with only the real-space part of the solute's PME Coulomb "
                          "(SPONGE's choice; default: the full Coulomb of solute pairs)")
+    ap.add_argument("--hot-to-cold", type=float, default=1.0,
+                    help="SITS target P_K / P_1 (1: flat populations)")
     ap.add_argument("--no-nk-guess", action="store_true",
                     help="start the iteration from equal n_k instead of the heat-capacity "
                          "guess from the equilibration's E_s")
@@ -315,7 +317,7 @@ def main(argv: list[str] | None = None) -> dict:
         sits = sponge.SITS(selection=None, t_low=273.0, t_high=650.0, n_temperatures=100,
                            spacing="T", mode="observation", energy="selective",
                            cross_factor=0.5, update_interval=20, memory=a.nk_memory,
-                           complete_coulomb=not a.direct_coulomb,
+                           complete_coulomb=not a.direct_coulomb, hot_to_cold=a.hot_to_cold,
                            nk_restart_file=a.out / "nk_rest.txt",
                            nk_traj_file=a.out / "nk_traj.dat")
     integrator = sponge.LangevinMiddleIntegrator(300.0, 1.0, 0.002)

@@ -76,6 +76,11 @@ class SITS:
             leaves 84-98 % of the Coulomb energy of pairs 0.3-0.5 nm apart out of
             ``E_s``, and with it most of what holds a peptide's backbone
             dipoles in place (``docs/validation/ala2_sits.md``).
+        hot_to_cold: the populations the iteration aims at, as ``P_K / P_1``
+            (geometric in k); 1 is Gao's flat target. A value above 1 spends
+            more of the run at the hot end, where barriers are crossed, at
+            the cost of fewer frames that reweight well to T_0 (the idea of
+            Amber's ``fb_bias`` and MindSPONGE's ``weight_bias``).
 
     Attributes:
         log_nk: current ln n_k ``(K,)``. temperatures: ``(K,)`` K.
@@ -95,7 +100,8 @@ class SITS:
                  log_nk=None, nk_in_file: str | Path | None = None,
                  nk_restart_file: str | Path | None = None,
                  nk_traj_file: str | Path | None = None, bonds_angles: bool = False,
-                 memory: float | None = None, complete_coulomb: bool = True) -> None:
+                 memory: float | None = None, complete_coulomb: bool = True,
+                 hot_to_cold: float = 1.0) -> None:
         if mode == "ITS":
             mode, energy = "iteration", "total"
         if energy not in ENERGIES:
@@ -118,6 +124,9 @@ class SITS:
         if memory is not None and not memory > 0:
             raise ValueError(f"SITS: memory must be a positive number of windows; got {memory}")
         self.memory = None if memory is None else float(memory)
+        if not hot_to_cold > 0:
+            raise ValueError(f"SITS: hot_to_cold must be a positive ratio; got {hot_to_cold}")
+        self.hot_to_cold = float(hot_to_cold)
         k = len(self.temperatures)
         self.log_nk = np.zeros(k) if log_nk is None else np.asarray(log_nk, float).copy()
         if self.log_nk.shape != (k,):
@@ -251,9 +260,9 @@ class SITS:
 
         Uses :func:`sponge.sits.estimator.log_nk_from_heat_capacity`: the mean and
         variance of E_s give its heat capacity, and a heat capacity constant in
-        T gives ``n_k Z_k = const`` in closed form. The iteration then starts
-        close to flat populations instead of from all n_k equal. The running
-        normalisers are reset.
+        T gives ``n_k Z_k = const`` in closed form (times the ``hot_to_cold``
+        tilt). The iteration then starts close to its target populations
+        instead of from all n_k equal. The running normalisers are reset.
 
         Args:
             e_s_samples: ``(n,)`` E_s values (kJ/mol) from an unbiased run at T_0.
@@ -263,8 +272,10 @@ class SITS:
         if e.size < 10:
             raise ValueError(f"SITS.guess_nk: needs at least 10 finite E_s samples; got {e.size}")
         shift = self._shift_for(float(e[0]))
-        self.log_nk = log_nk_from_heat_capacity(self.beta, self.beta0, float(e.mean()) - shift,
-                                                float(e.var()))
+        k = len(self.temperatures)
+        self.log_nk = (log_nk_from_heat_capacity(self.beta, self.beta0, float(e.mean()) - shift,
+                                                 float(e.var()))
+                       + np.arange(k) * (math.log(self.hot_to_cold) / (k - 1)))
         self.norm = np.zeros(len(self.temperatures) - 1)
         self.needs_refresh = True
         return self.log_nk
@@ -297,8 +308,11 @@ class SITS:
         """Gao's n_k update from the current window; writes the restart and trajectory files."""
         if self._n_records == 0:
             return
+        k = len(self.temperatures)
+        target = None if self.hot_to_cold == 1.0 else np.full(k - 1, math.log(self.hot_to_cold)
+                                                              / (k - 1))
         self.log_nk, self.norm = update_log_nk(self.log_nk, self._log_p, self.norm,
-                                                 memory=self.memory)
+                                                 memory=self.memory, log_target=target)
         self._log_p = np.full(len(self.temperatures), -np.inf)
         self._n_records = 0
         self.n_updates += 1

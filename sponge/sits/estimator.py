@@ -79,7 +79,8 @@ def its_record(e_shifted: float, log_nk: np.ndarray, beta: np.ndarray,
 
 def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
                   ratio_exponent: float = 0.5,
-                  memory: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                  memory: float | None = None,
+                  log_target: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """One Gao update from the window populations; returns ``(new log_nk, new norm)``.
 
     Args:
@@ -92,6 +93,9 @@ def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
             before each update, i.e. the step weight ``e^{c_t t}`` of the
             spec with ``c_t = 1/M``: windows recorded before the system had
             relaxed to the current n_k fade out instead of pinning the average.
+        log_target: ``(K-1,)`` ln of the wanted ``P_{k+1}/P_k`` (None: 0, flat
+            populations). The update uses ``r_k / target_k`` in place of
+            ``r_k``, so its fixed point is ``P_{k+1}/P_k = target_k``.
     """
     log_nk = np.asarray(log_nk, dtype=np.float64)
     if memory is not None:
@@ -100,6 +104,8 @@ def update_log_nk(log_nk: np.ndarray, log_p: np.ndarray, norm: np.ndarray,
         norm = np.asarray(norm, dtype=np.float64) * math.exp(-1.0 / memory)
     log_m = log_nk[:-1] - log_nk[1:]
     log_r = np.clip(log_p[1:] - log_p[:-1], -MAX_LOG_RATIO, MAX_LOG_RATIO)
+    if log_target is not None:
+        log_r = log_r - np.asarray(log_target, dtype=np.float64)
     # window weights relative to a per-window scale: P_k <= number of records
     log_w = ratio_exponent * (log_p[:-1] + log_p[1:])
     w = np.exp(log_w)

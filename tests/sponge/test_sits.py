@@ -139,6 +139,29 @@ def test_equal_populations_are_a_fixed_point_and_the_first_window_applies_the_ra
     np.testing.assert_allclose(new, want, atol=1e-12)
 
 
+def test_a_population_target_moves_the_fixed_point():
+    """With a target P_{k+1}/P_k = rho, populations in that ratio are a fixed point,
+    and the first window lands on it: ln n_{k+1} gains ln(P_k rho / P_{k+1})."""
+    log_nk = np.array([0.0, -1.0, -2.5, -3.0])
+    log_rho = np.full(3, math.log(1.5))
+    p = 10.0 * 1.5 ** np.arange(4)
+    new, _ = update_log_nk(log_nk, np.log(p), np.full(3, 7.0), log_target=log_rho)
+    np.testing.assert_allclose(new, log_nk, atol=1e-12)
+    q = np.array([40.0, 20.0, 20.0, 10.0])
+    new, _ = update_log_nk(log_nk, np.log(q), np.zeros(3), log_target=log_rho)
+    want = log_nk + np.concatenate([[0.0], np.cumsum(np.log(q[:-1] * 1.5 / q[1:]))])
+    np.testing.assert_allclose(new, want, atol=1e-12)
+    # through SITS: the guess carries the tilt, P_K / P_1 = hot_to_cold
+    sits = _sits(mode="observation", energy_shift=0.0, hot_to_cold=4.0)
+    e = np.random.default_rng(1).gamma(20.0, BOLTZ * 300.0, size=400_000)
+    got = sits.guess_nk(e)
+    log_z = -20.0 * np.log(sits.beta)
+    pk = np.exp(got + log_z - logsumexp(got + log_z))
+    assert pk[-1] / pk[0] == pytest.approx(4.0, rel=0.1)
+    with pytest.raises(ValueError, match="hot_to_cold"):
+        _sits(hot_to_cold=0.0)
+
+
 def test_a_shift_of_the_energy_only_changes_the_bias_by_a_constant():
     sits_a = _sits(energy_shift=0.0, mode="production")
     log_nk = np.random.default_rng(2).normal(0, 2, 12)
@@ -353,9 +376,10 @@ def test_sits_section_of_the_run_config_builds_a_sits(tmp_path):
     assert len(sits.temperatures) == 20 and sits.update_interval == 20
     assert sits.nk_traj_file == tmp_path / "nk.dat"
     assert sits.complete_coulomb and not sits.bonds_angles and sits.memory is None
-    doc["sits"].update(complete_coulomb=False, bonds_angles=True, memory=2500)
+    doc["sits"].update(complete_coulomb=False, bonds_angles=True, memory=2500, hot_to_cold=3.0)
     sits = build_sits(parse_config(doc, tmp_path / "run.toml").sits)
     assert not sits.complete_coulomb and sits.bonds_angles and sits.memory == 2500
+    assert sits.hot_to_cold == 3.0
     doc["sits"]["memory"] = -1
     with pytest.raises(ConfigError, match="memory"):
         parse_config(doc, tmp_path / "run.toml")
