@@ -14,8 +14,8 @@ free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 same length instead, to count how often each visits alpha_L / C7ax (0 < phi < 120 deg).
 
 Run time: ``--quick`` (CI) takes seconds. The default settings (2 ns of
-iteration + 10 ns of production) run at about 20 ns/day on one thread, i.e.
-about 6 days; the published benchmark uses 2 ns + 40 ns. ``--max-wall`` and
+iteration + 10 ns of production) run at 20-33 ns/day on one thread, i.e.
+9-15 hours; the published benchmark uses 2 ns + 40 ns. ``--max-wall`` and
 ``--max-steps`` stop a call early (checkpointed, everything written) and
 ``--resume`` continues it. What ran so far: ``docs/validation/ala2_sits.md``.
 
