@@ -112,6 +112,18 @@ def minimum_image_pair(dx: float, dy: float, dz: float, box: np.ndarray) -> tupl
     return dx, dy, dz
 
 
+@njit(cache=True, inline="always")
+def pair_delta(x: np.ndarray, i: int, j: int, box: np.ndarray, periodic: bool) -> tuple:
+    """``(dx, dy, dz, r2)``: displacement ``x[j] - x[i]`` (minimum image when
+    ``periodic``), nm, and its squared length, nm^2."""
+    dx = x[j, 0] - x[i, 0]
+    dy = x[j, 1] - x[i, 1]
+    dz = x[j, 2] - x[i, 2]
+    if periodic:
+        dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
+    return dx, dy, dz, dx * dx + dy * dy + dz * dz
+
+
 def minimum_image(delta: np.ndarray, box: np.ndarray | None) -> np.ndarray:
     """Minimum-image displacements, vectorised over rows.
 

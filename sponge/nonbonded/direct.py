@@ -34,7 +34,7 @@ import numpy as np
 import scipy.special
 from numba import njit, prange
 
-from ..neighbor_list import minimum_image_pair
+from ..neighbor_list import pair_delta
 
 MODE_PLAIN = 0
 MODE_REACTION_FIELD = 1
@@ -493,12 +493,7 @@ def exception_kernel(
     for k in range(pairs.shape[0]):
         i = pairs[k, 0]
         j = pairs[k, 1]
-        dx = x[j, 0] - x[i, 0]
-        dy = x[j, 1] - x[i, 1]
-        dz = x[j, 2] - x[i, 2]
-        if periodic:
-            dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
-        r2 = dx * dx + dy * dy + dz * dz
+        dx, dy, dz, r2 = pair_delta(x, i, j, box, periodic)
         r = math.sqrt(r2)
         fscal = 0.0
         cp = chargeprod[k]

@@ -40,7 +40,7 @@ import math
 import numpy as np
 from numba import njit
 
-from ..neighbor_list import minimum_image_pair
+from ..neighbor_list import pair_delta
 from .parameters import ONE_4PI_EPS0
 
 MODE_PLAIN = 0
@@ -75,12 +75,8 @@ def selected_pair_list(x, selected, is_sel, ex_off, ex_idx, box, periodic, reach
         for j in range(n):
             if j == i or mark[j] or (is_sel[j] and j < i):
                 continue
-            dx = x[j, 0] - x[i, 0]
-            dy = x[j, 1] - x[i, 1]
-            dz = x[j, 2] - x[i, 2]
-            if periodic:
-                dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
-            if dx * dx + dy * dy + dz * dz >= reach2:
+            r2 = pair_delta(x, i, j, box, periodic)[3]
+            if r2 >= reach2:
                 continue
             if used == cap:
                 cap *= 2
@@ -216,12 +212,7 @@ def weighted_exception_kernel(x, pairs, weight, chargeprod, sigma, epsilon, box,
     for k in range(pairs.shape[0]):
         i = pairs[k, 0]
         j = pairs[k, 1]
-        dx = x[j, 0] - x[i, 0]
-        dy = x[j, 1] - x[i, 1]
-        dz = x[j, 2] - x[i, 2]
-        if periodic:
-            dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
-        r2 = dx * dx + dy * dy + dz * dz
+        dx, dy, dz, r2 = pair_delta(x, i, j, box, periodic)
         inv_r2 = 1.0 / r2
         inv_r = math.sqrt(inv_r2)
         sr2 = sigma[k] * sigma[k] * inv_r2
@@ -264,12 +255,7 @@ def ewald_complement_kernel(x, selected, q, ex_off, ex_idx, mark, alpha, box, pe
             if mark[j] or q[j] == 0.0:
                 continue
             qq = q[i] * q[j]
-            dx = x[j, 0] - x[i, 0]
-            dy = x[j, 1] - x[i, 1]
-            dz = x[j, 2] - x[i, 2]
-            if periodic:
-                dx, dy, dz = minimum_image_pair(dx, dy, dz, box)
-            r2 = dx * dx + dy * dy + dz * dz
+            dx, dy, dz, r2 = pair_delta(x, i, j, box, periodic)
             r = math.sqrt(r2)
             ar = alpha * r
             if ar < 1e-6:
