@@ -82,6 +82,18 @@ def erfc_table(x_max: float, n_intervals: int = 1024) -> tuple[np.ndarray, float
     return tab, 1.0 / h
 
 
+@njit(cache=True, inline="always")
+def add_pair_force(forces: np.ndarray, i: int, j: int, fs: float, dx: float, dy: float,
+                   dz: float) -> None:
+    """``forces[j] += fs * d``, ``forces[i] -= fs * d`` for ``d = x[j] - x[i]`` (kJ/mol/nm)."""
+    forces[i, 0] -= fs * dx
+    forces[i, 1] -= fs * dy
+    forces[i, 2] -= fs * dz
+    forces[j, 0] += fs * dx
+    forces[j, 1] += fs * dy
+    forces[j, 2] += fs * dz
+
+
 @njit(cache=True, parallel=True)
 def pack(x: np.ndarray, params: np.ndarray, order: np.ndarray, out: np.ndarray) -> None:
     """``out[k] = (x[order[k]], params[k])``: positions and parameters in sorted order."""
@@ -518,10 +530,5 @@ def exception_kernel(
                 fscal -= qq * (erf_ar - _TWO_OVER_SQRT_PI * ar * math.exp(-ar * ar)) * inv_r**3
             else:
                 e_c -= qq * alpha * _TWO_OVER_SQRT_PI
-        forces[i, 0] -= fscal * dx
-        forces[i, 1] -= fscal * dy
-        forces[i, 2] -= fscal * dz
-        forces[j, 0] += fscal * dx
-        forces[j, 1] += fscal * dy
-        forces[j, 2] += fscal * dz
+        add_pair_force(forces, i, j, fscal, dx, dy, dz)
     return e_lj, e_c

@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit
 
 from ..neighbor_list import pair_delta
+from .direct import add_pair_force
 from .parameters import ONE_4PI_EPS0
 
 MODE_PLAIN = 0
@@ -221,12 +222,7 @@ def weighted_exception_kernel(x, pairs, weight, chargeprod, sigma, epsilon, box,
         e_tot += w * (4.0 * epsilon[k] * (sr6 - 1.0) * sr6 + coulomb_k * chargeprod[k] * inv_r)
         fs = w * (4.0 * epsilon[k] * (12.0 * sr6 - 6.0) * sr6 * inv_r2
                   + coulomb_k * chargeprod[k] * inv_r * inv_r2)
-        forces[i, 0] -= fs * dx
-        forces[i, 1] -= fs * dy
-        forces[i, 2] -= fs * dz
-        forces[j, 0] += fs * dx
-        forces[j, 1] += fs * dy
-        forces[j, 2] += fs * dz
+        add_pair_force(forces, i, j, fs, dx, dy, dz)
     return e_tot
 
 
@@ -265,12 +261,7 @@ def ewald_complement_kernel(x, selected, q, ex_off, ex_idx, mark, alpha, box, pe
             erf_ar = math.erf(ar)
             e_tot += qq * erf_ar / r
             fs = qq * (erf_ar / r - c * math.exp(-ar * ar)) / r2
-            forces[i, 0] -= fs * dx
-            forces[i, 1] -= fs * dy
-            forces[i, 2] -= fs * dz
-            forces[j, 0] += fs * dx
-            forces[j, 1] += fs * dy
-            forces[j, 2] += fs * dz
+            add_pair_force(forces, i, j, fs, dx, dy, dz)
         for k in range(ex_off[i], ex_off[i + 1]):
             mark[ex_idx[k]] = False
     return e_tot
