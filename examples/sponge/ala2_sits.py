@@ -71,15 +71,6 @@ def build(data: Path):
     return system, state
 
 
-def free_energy_2d(phi, psi, weights, bins: int, kt: float) -> np.ndarray:
-    """``(bins, bins)`` free energy (units of ``kt``), min 0, NaN where empty."""
-    h, _, _ = np.histogram2d(phi, psi, bins=bins, range=[[-np.pi, np.pi]] * 2, weights=weights)
-    with np.errstate(divide="ignore"):
-        f = -kt * np.log(h / h.sum())
-    f[~np.isfinite(f)] = np.nan
-    return f - np.nanmin(f)
-
-
 #: the alpha_L / C7ax region, phi in (0, 120) deg: the reference has 6.7 % of its
 #: samples there; phi beyond 120 deg is the beta basin wrapping round +-180 deg
 ALPHA_L = (0.0, np.radians(120.0))
@@ -109,42 +100,147 @@ def count_visits(phi: np.ndarray) -> int:
     return n
 
 
-def compare(phi, psi, weights, ref: np.ndarray, bins: int = 24, cap: float = 4.0) -> dict:
-    """FES vs reference in kcal/mol over the reference's bins below ``cap`` kcal/mol."""
+#: basins of the phi/psi map, assigned in this order: alpha_L / C7ax
+#: (:data:`ALPHA_L`), then alpha_R (-100 < psi < 30 deg), the rest is beta / PII
+#: / C5. The boundaries follow the reference's density minima.
+REGIONS = ("beta", "alpha_R", "alpha_L")
+
+
+def region_of(phi: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    """Index into :data:`REGIONS` of each frame."""
+    al = in_alpha_l(phi)
+    ar = ~al & (psi > np.radians(-100.0)) & (psi < np.radians(30.0))
+    return np.where(al, 2, np.where(ar, 1, 0))
+
+
+def region_free_energies(phi, psi, weights, kt: float, n_blocks: int = 5) -> dict:
+    """F(region) - F(beta) in units of ``kt`` with block-averaging standard errors.
+
+    Returns ``{name: (dF, error)}`` for alpha_R and alpha_L; dF is inf where a
+    region has no weight (error NaN).
+    """
+    lab = region_of(np.asarray(phi), np.asarray(psi))
+    w = np.ones(len(lab)) if weights is None else np.asarray(weights, float)
+
+    def prob(sl):
+        p = np.bincount(lab[sl], weights=w[sl], minlength=3)
+        return p / p.sum()
+
+    p = prob(slice(None))
+    n = len(lab)
+    blocks = np.array([prob(slice(b * n // n_blocks, (b + 1) * n // n_blocks))
+                       for b in range(n_blocks)])
+    sp = np.std(blocks, axis=0, ddof=1) / np.sqrt(n_blocks)
+    out = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i, name in enumerate(REGIONS[1:], start=1):
+            d = -kt * np.log(p[i] / p[0])
+            e = kt * np.hypot(sp[i] / p[i], sp[0] / p[0])
+            out[name] = (float(d), float(e) if np.isfinite(d) else float("nan"))
+    return out
+
+
+def compare(phi, psi, weights, ref: np.ndarray, bins: int = 24, cap: float = 4.0,
+            n_blocks: int = 5) -> dict:
+    """FES vs reference in kcal/mol over the reference's bins below ``cap`` kcal/mol.
+
+    Both surfaces get block-averaging error bars (``n_blocks`` consecutive
+    blocks each; the reference is time-ordered). Per bin ``d = F - F_ref``
+    after aligning the surfaces by their Boltzmann-weighted mean difference;
+    ``sigma = sqrt(err^2 + err_ref^2)``. ``frac_within_0p5_2sigma`` is the
+    fraction of covered bins with ``|d| <= 0.5 + 2 sigma``: the 0.5 kcal/mol
+    bar allowing for the statistical error of both surfaces (two independent
+    halves of the reference itself have max |d| 2.0 and RMS 0.46 kcal/mol,
+    and 99 % of bins pass this form). The basins' free energies relative to
+    beta (:func:`region_free_energies`) are returned with their errors too.
+    """
     kt = BOLTZ * 300.0 / KJ_PER_KCAL
-    f = free_energy_2d(phi, psi, weights, bins, kt)
-    fr = free_energy_2d(ref[:, 0], ref[:, 1], None, bins, kt)
+    opts = dict(bins=bins, periodic=True, temperature=300.0, units="kcal/mol",
+                n_blocks=n_blocks, names=("phi", "psi"))
+    fp = sponge.analysis.pmf_2d(phi, psi, weights, **opts)
+    rp = sponge.analysis.pmf_2d(ref[:, 0], ref[:, 1], None, **opts)
+    f, fr = fp.free_energy.copy(), rp.free_energy.copy()
+    f[~np.isfinite(f)], fr[~np.isfinite(fr)] = np.nan, np.nan
     region = np.isfinite(fr) & (fr < cap)
     both = region & np.isfinite(f)
     d = f[both] - fr[both]
     # align the two surfaces by their Boltzmann-weighted mean over the region
     wr = np.exp(-fr[both] / kt)
     d -= np.sum(wr * d) / np.sum(wr)
-    return {"bins": bins, "region_bins": int(region.sum()), "covered_bins": int(both.sum()),
-            "max_abs_kcal": float(np.max(np.abs(d))) if d.size else None,
-            "rms_kcal": float(np.sqrt(np.mean(d * d))) if d.size else None,
-            "frac_within_0p5": float(np.mean(np.abs(d) <= 0.5)) if d.size else None,
-            "fes": f, "fes_ref": fr}
+    sigma = np.hypot(np.nan_to_num(fp.error[both]), np.nan_to_num(rp.error[both]))
+    diff = np.full(f.shape, np.nan)
+    diff[both] = d
+    out = {"bins": bins, "region_bins": int(region.sum()), "covered_bins": int(both.sum()),
+           "max_abs_kcal": float(np.max(np.abs(d))) if d.size else None,
+           "rms_kcal": float(np.sqrt(np.mean(d * d))) if d.size else None,
+           "frac_within_0p5": float(np.mean(np.abs(d) <= 0.5)) if d.size else None,
+           "frac_within_0p5_2sigma": float(np.mean(np.abs(d) <= 0.5 + 2.0 * sigma))
+           if d.size else None,
+           "median_sigma_kcal": float(np.median(sigma)) if d.size else None,
+           "fes": f, "fes_ref": fr, "fes_diff": diff}
+    mine = region_free_energies(phi, psi, weights, kt, n_blocks)
+    theirs = region_free_energies(ref[:, 0], ref[:, 1], None, kt, n_blocks)
+    out["regions_kcal"] = {k: {"sits": mine[k], "reference": theirs[k]} for k in mine}
+    return out
 
 
-def plot(result: dict, path: Path) -> None:
+def _draw_surfaces(axes, result: dict, title: str) -> None:
+    """FES, reference FES and their difference on three axes."""
+    ext = [-180, 180, -180, 180]
+    im = None
+    for ax, key, name in ((axes[0], "fes", title),
+                          (axes[1], "fes_ref", "plain MD reference (phi_psi_ref.npy)")):
+        im = ax.imshow(np.minimum(result[key].T, 8.0), origin="lower", extent=ext,
+                       cmap="viridis", vmin=0, vmax=8)
+        ax.set_title(name, fontsize=10)
+    ax = axes[2]
+    dm = ax.imshow(result["fes_diff"].T, origin="lower", extent=ext, cmap="RdBu_r",
+                   vmin=-2, vmax=2)
+    ax.set_facecolor("0.85")
+    ax.set_title(f"difference (bins < 4 kcal/mol): RMS {result['rms_kcal']:.2f}, "
+                 f"{100 * result['frac_within_0p5_2sigma']:.0f} % within 0.5 + 2 sigma",
+                 fontsize=8)
+    for ax in axes:
+        ax.set_xlabel("phi (deg)")
+        ax.set_ylabel("psi (deg)")
+    plt = _pyplot()
+    plt.colorbar(im, ax=list(axes[:2]), label="free energy (kcal/mol)", shrink=0.9)
+    plt.colorbar(dm, ax=axes[2], label="SITS - reference (kcal/mol)", shrink=0.9)
+
+
+def _pyplot():
+    """matplotlib.pyplot on the Agg backend (no display needed)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.3), constrained_layout=True)
-    ext = [-180, 180, -180, 180]
-    for ax, key, title in ((axes[0], "fes", "SITS, reweighted to 300 K"),
-                           (axes[1], "fes_ref", "plain MD reference (300 K)")):
-        im = ax.imshow(np.minimum(result[key].T, 8.0), origin="lower", extent=ext,
-                       cmap="viridis", vmin=0, vmax=8)
-        ax.set_title(title)
-        ax.set_xlabel("phi (deg)")
-        ax.set_ylabel("psi (deg)")
-    fig.colorbar(im, ax=axes, label="free energy (kcal/mol)")
+    return plt
+
+
+def plot(result: dict, path: Path) -> None:
+    """Reweighted FES, reference and difference side by side."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.3), constrained_layout=True)
+    _draw_surfaces(axes, result, "SITS, reweighted to 300 K")
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def _draw_regions(ax, regions: dict) -> None:
+    """Basin free energies relative to beta, SITS against the reference, with errors."""
+    names = list(regions)
+    x = np.arange(len(names))
+    for dx, who, c in ((-0.17, "sits", "C0"), (0.17, "reference", "0.4")):
+        val = np.array([regions[n][who][0] for n in names])
+        err = np.array([regions[n][who][1] for n in names])
+        ok = np.isfinite(val)
+        ax.bar(x[ok] + dx, val[ok], 0.34, yerr=np.nan_to_num(err[ok]), color=c, capsize=4,
+               label="SITS (reweighted)" if who == "sits" else "reference")
+    ax.set_xticks(x, [f"{n} - beta" for n in names])
+    ax.set_ylabel("free energy (kcal/mol)")
+    ax.set_title("basins, block-averaging errors", fontsize=10)
+    ax.legend(fontsize=8)
 
 
 def _load(path: Path) -> dict:
@@ -161,11 +257,7 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     (default: the first folder). Top: the pooled reweighted free energy and the
     reference; bottom: phi along every run and ln n_k of the first walker.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
     walkers = []
     for out in outs:
         ends = json.loads((out / "progress_sits.json").read_text())["ends"]
@@ -182,16 +274,9 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     phi = np.concatenate([wk["run"]["phi"][wk["prod"]] for wk in walkers])
     psi = np.concatenate([wk["run"]["psi"][wk["prod"]] for wk in walkers])
     res = compare(phi, psi, w, np.load(data / "phi_psi_ref.npy"))
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), constrained_layout=True)
-    ext = [-180, 180, -180, 180]
-    for ax, key, title in ((axes[0, 0], "fes", "SITS production, reweighted to 300 K"),
-                           (axes[0, 1], "fes_ref", "plain MD reference (phi_psi_ref.npy)")):
-        im = ax.imshow(np.minimum(res[key].T, 8.0), origin="lower", extent=ext,
-                       cmap="viridis", vmin=0, vmax=8)
-        ax.set_title(title)
-        ax.set_xlabel("phi (deg)")
-        ax.set_ylabel("psi (deg)")
-    fig.colorbar(im, ax=axes[0], label="free energy (kcal/mol)")
+    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5), constrained_layout=True)
+    _draw_surfaces(axes[0], res, "SITS production, reweighted to 300 K")
+    _draw_regions(axes[1, 2], res["regions_kcal"])
     ax = axes[1, 0]
     runs = [(wk["run"], f"SITS {i + 1}", f"C{i}") for i, wk in enumerate(walkers)]
     if plain is not None:

@@ -4,7 +4,8 @@ The quick run checks that the example runs end to end on the real input and
 writes its outputs; the slow run is the validation of issue 6: SITS visits
 phi > 0 many times where plain MD of the same length rarely does, and the
 reweighted phi/psi free energy agrees with the brute-force reference
-(``phi_psi_ref.npy``) within 0.5 kcal/mol below 4 kcal/mol.
+(``phi_psi_ref.npy``) within 0.5 kcal/mol below 4 kcal/mol, per bin and per
+basin, allowing for the block-averaging error of both surfaces.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT.parent / "shared" / "data" / "ala2_sits_tip3p"
 
 
-def _example():
-    if not (DATA / "ALA_coordinate.txt").exists():
-        pytest.skip(f"{DATA} not present")
+def _module():
+    """The example as a module (its pure functions need no input data)."""
     spec = importlib.util.spec_from_file_location("ala2_sits",
                                                   ROOT / "examples" / "sponge" / "ala2_sits.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def _example():
+    if not (DATA / "ALA_coordinate.txt").exists():
+        pytest.skip(f"{DATA} not present")
+    return _module()
 
 
 def test_dihedral_helper_matches_mdtraj():
@@ -48,6 +54,54 @@ def test_visit_counter_counts_alpha_l_entries_not_the_beta_wrap():
     phi = np.radians([-70, -150, 175, 155, -170, -80, 60, 70, -60, 10, 40, -90, 130])
     assert mod.count_visits(phi) == 2
     assert mod.in_alpha_l(phi).sum() == 4
+
+
+def _basin_samples(rng, n_beta: int, n_ar: int, n_al: int) -> np.ndarray:
+    """(phi, psi) in radians: Gaussian blobs in beta, alpha_R and alpha_L, interleaved."""
+    centres = {0: (-80.0, 150.0), 1: (-70.0, -40.0), 2: (60.0, 40.0)}
+    lab = np.repeat([0, 1, 2], [n_beta, n_ar, n_al])
+    lab = lab[rng.permutation(len(lab))]
+    xy = np.array([centres[k] for k in lab]) + rng.normal(scale=12.0, size=(len(lab), 2))
+    return np.radians((xy + 180.0) % 360.0 - 180.0)
+
+
+def test_basins_and_their_free_energies():
+    mod = _module()
+    phi = np.radians([-80, -70, 60, 150, -60, 100, -100])
+    psi = np.radians([150, -40, 40, 170, 20, -150, -110])
+    np.testing.assert_array_equal(mod.region_of(phi, psi), [0, 1, 2, 0, 1, 2, 0])
+    # 6 of each label in every block: populations 3:2:1, no block-to-block spread
+    lab = np.tile([0, 0, 0, 1, 1, 2], 10)
+    centres = np.radians([[-80, 150], [-70, -40], [60, 40]])[lab]
+    kt = 0.6
+    got = mod.region_free_energies(centres[:, 0], centres[:, 1], None, kt, n_blocks=5)
+    np.testing.assert_allclose(got["alpha_R"][0], -kt * np.log(2 / 3))
+    np.testing.assert_allclose(got["alpha_L"][0], -kt * np.log(1 / 3))
+    assert got["alpha_R"][1] == pytest.approx(0.0, abs=1e-12)
+    # alpha_L frames weighted by e^{-1/kt}: its free energy rises by exactly 1
+    w = np.where(lab == 2, np.exp(-1.0 / kt), 1.0)
+    got = mod.region_free_energies(centres[:, 0], centres[:, 1], w, kt, n_blocks=5)
+    np.testing.assert_allclose(got["alpha_L"][0], -kt * np.log(1 / 3) + 1.0)
+
+
+def test_fes_comparison_passes_the_same_ensemble_and_catches_a_shifted_basin():
+    mod = _module()
+    rng = np.random.default_rng(7)
+    ref = _basin_samples(rng, 60_000, 30_000, 10_000)
+    same = _basin_samples(rng, 60_000, 30_000, 10_000)
+    res = mod.compare(same[:, 0], same[:, 1], None, ref)
+    assert res["covered_bins"] >= 0.9 * res["region_bins"] > 20
+    assert res["rms_kcal"] < 0.3 and res["frac_within_0p5_2sigma"] > 0.95
+    for name, v in res["regions_kcal"].items():
+        assert abs(v["sits"][0] - v["reference"][0]) < 0.1, name
+    # the same frames, with alpha_L reweighted 1.5 kcal/mol up
+    kt = mod.BOLTZ * 300.0 / mod.KJ_PER_KCAL
+    w = np.where(mod.in_alpha_l(same[:, 0]), np.exp(-1.5 / kt), 1.0)
+    bad = mod.compare(same[:, 0], same[:, 1], w, ref)
+    shift = bad["regions_kcal"]["alpha_L"]["sits"][0] - bad["regions_kcal"]["alpha_L"]["reference"][0]
+    assert shift == pytest.approx(1.5, abs=0.1)
+    d = bad["fes_diff"]
+    assert np.nanmax(d) > 1.0 and bad["frac_within_0p5_2sigma"] < 0.9
 
 
 def test_quick_example_runs_and_writes_its_outputs(tmp_path):
@@ -94,5 +148,13 @@ def test_sits_samples_alpha_l_and_matches_the_reference_fes(tmp_path):
     plain = mod.main(args + ["--plain"])
     assert sits["alpha_l_visits"] >= 10
     assert plain["alpha_l_visits"] < sits["alpha_l_visits"] / 3
-    assert sits["max_abs_kcal"] < 0.5
+    # "within 0.5 kcal/mol below 4 kcal/mol", allowing for the statistical error
+    # of both surfaces: two independent 37 ns halves of the reference differ per
+    # 15 deg bin by up to 2.0 kcal/mol (RMS 0.46), so a bare max < 0.5 would fail
+    # brute force itself; 99 % of their bins pass |d| <= 0.5 + 2 sigma
     assert sits["covered_bins"] >= 0.9 * sits["region_bins"]
+    assert sits["rms_kcal"] < 0.5
+    assert sits["frac_within_0p5_2sigma"] >= 0.95
+    for name, v in sits["regions_kcal"].items():
+        (f, e), (fr, er) = v["sits"], v["reference"]
+        assert abs(f - fr) <= 0.5 + 2.0 * np.hypot(e, er), (name, v)
