@@ -259,12 +259,26 @@ def _load(path: Path) -> dict:
         return {k: f[k] for k in f.files}
 
 
+def _nk_of(out: Path) -> tuple[str, np.ndarray] | None:
+    """(energy shift as written, ``(K, 2)`` T_k and ln n_k) of a run's n_k file, or None."""
+    path = out / "nk_rest.txt"
+    if not path.exists():
+        return None
+    head = path.read_text().splitlines()[0].split()
+    shift = head[head.index("energy_shift_kj_per_mol") + 1] \
+        if "energy_shift_kj_per_mol" in head else ""
+    return shift, np.loadtxt(path, ndmin=2)[:, :2]
+
+
 def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = None) -> dict:
     """Figure and numbers from SITS walkers and a plain run already on disk (no MD).
 
-    Each folder in ``outs`` holds one SITS run (its own n_k); their production
-    frames are reweighted separately and pooled with weights proportional to
-    their effective sample sizes. The plain run is read from ``plain_out``
+    Each folder in ``outs`` holds one SITS run. Walkers that share one set of
+    n_k (production walkers started with ``--nk-in`` from the same file) sample
+    one biased ensemble, so their frames are pooled exactly with
+    ``exp(beta_0 bias)``; walkers with different n_k are reweighted separately
+    and pooled with weights proportional to their effective sample sizes,
+    which is only sound when they sampled the same regions. The plain run is read from ``plain_out``
     (default: the first folder). Top: the pooled reweighted free energy and the
     reference; bottom: phi along every run and ln n_k of the first walker.
     """
@@ -276,12 +290,22 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
         prod = run["step"] > ends[1]
         w = sponge.analysis.reweight(run["bias"][prod], 300.0)
         walkers.append({"run": run, "ends": ends, "prod": prod, "w": w,
-                        "ess": float(1.0 / np.sum(w * w)), "out": out})
+                        "ess": float(1.0 / np.sum(w * w)), "out": out, "nk": _nk_of(out)})
     plain_dir = outs[0] if plain_out is None else plain_out
     plain = _load(plain_dir / "frames_plain.npz") \
         if (plain_dir / "frames_plain.npz").exists() else None
     ess = np.array([wk["ess"] for wk in walkers])
-    w = np.concatenate([wk["w"] * e for wk, e in zip(walkers, ess / ess.sum(), strict=True)])
+    first = walkers[0]["nk"]
+    shared = first is not None and all(
+        wk["nk"] is not None and wk["nk"][0] == first[0] and np.array_equal(wk["nk"][1], first[1])
+        for wk in walkers)
+    if shared:
+        # one biased ensemble sampled by every walker: exp(beta_0 bias) pools exactly
+        w = sponge.analysis.reweight(np.concatenate([wk["run"]["bias"][wk["prod"]]
+                                                     for wk in walkers]), 300.0)
+    else:
+        w = np.concatenate([wk["w"] * e for wk, e in zip(walkers, ess / ess.sum(),
+                                                         strict=True)])
     phi = np.concatenate([wk["run"]["phi"][wk["prod"]] for wk in walkers])
     psi = np.concatenate([wk["run"]["psi"][wk["prod"]] for wk in walkers])
     res = compare(phi, psi, w, np.load(data / "phi_psi_ref.npy"))
@@ -299,13 +323,16 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     ax.set_ylabel("phi (deg)")
     ax.legend(markerscale=30, loc="lower right")
     ax = axes[1, 1]
-    nk = np.loadtxt(outs[0] / "nk_traj.dat")
-    temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
-    for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
-        ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
+    iterated = [i for i, out in enumerate(outs) if (out / "nk_traj.dat").exists()
+                and (out / "nk_traj.dat").stat().st_size > 0]
+    if iterated:     # production walkers started from --nk-in have no n_k trajectory
+        nk = np.loadtxt(outs[iterated[0]] / "nk_traj.dat", ndmin=2)
+        temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
+        for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
+            ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
+        ax.legend(fontsize=7, ncol=2)
     ax.set_xlabel("time (ns)")
-    ax.set_ylabel("ln n_k (SITS 1)")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_ylabel(f"ln n_k (SITS {iterated[0] + 1 if iterated else '-'})")
     fig.savefig(path, dpi=100)
     plt.close(fig)
     nums = {k: v for k, v in res.items() if not k.startswith("fes")}
@@ -323,7 +350,8 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
             np.load(data / "phi_psi_ref.npy")[:, 0]),
         "sits_visits_per_walker": [count_visits(wk["run"]["phi"][wk["prod"]])
                                    for wk in walkers],
-        "effective_samples": float(ess.sum()),
+        "effective_samples": float(1.0 / np.sum(w * w)) if shared else float(ess.sum()),
+        "pooling": "shared n_k, exact" if shared else "by effective sample size",
         "alpha_l_fraction_reweighted": float(np.sum(w[in_alpha_l(phi)]) / np.sum(w)),
         "reference_alpha_l_fraction": float(np.mean(in_alpha_l(
             np.load(data / "phi_psi_ref.npy")[:, 0]))),
@@ -394,6 +422,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--no-nk-guess", action="store_true",
                     help="start the iteration from equal n_k instead of the heat-capacity "
                          "guess from the equilibration's E_s")
+    ap.add_argument("--nk-in", type=Path, default=None, metavar="FILE",
+                    help="start from these n_k (another run's nk_rest.txt) instead of the "
+                         "heat-capacity guess; with --iteration-steps 0 this is a production "
+                         "walker of that run's biased ensemble (--analyse pools such walkers "
+                         "exactly)")
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--also", type=Path, action="append", default=[], metavar="DIR",
                     help="with --analyse: another SITS walker's --out folder to pool")
@@ -407,7 +440,8 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(nums, indent=1))
         return nums
     if a.quick:
-        a.equilibration_steps, a.iteration_steps, a.production_steps = 10, 40, 40
+        a.equilibration_steps, a.iteration_steps, a.production_steps = \
+            10, 0 if a.nk_in is not None else 40, 40
         a.frame_interval, a.checkpoint_interval = 5, 30
     a.out.mkdir(parents=True, exist_ok=True)
     tag = "plain" if a.plain else "sits"
@@ -420,8 +454,10 @@ def main(argv: list[str] | None = None) -> dict:
                            spacing="T", mode="observation", energy="selective",
                            cross_factor=0.5, update_interval=20, memory=a.nk_memory,
                            complete_coulomb=not a.direct_coulomb, hot_to_cold=a.hot_to_cold,
-                           nk_restart_file=a.out / "nk_rest.txt",
+                           nk_in_file=a.nk_in, nk_restart_file=a.out / "nk_rest.txt",
                            nk_traj_file=a.out / "nk_traj.dat")
+        if a.nk_in is not None and not a.resume:
+            sits.save_nk(a.out / "nk_rest.txt")    # the n_k this walker runs with
     integrator = sponge.LangevinMiddleIntegrator(300.0, 1.0, 0.002)
     sim = sponge.Simulation(system, integrator, state, seed=a.seed, bias=sits)
     ends = (a.equilibration_steps, a.equilibration_steps + a.iteration_steps,
@@ -459,7 +495,8 @@ def main(argv: list[str] | None = None) -> dict:
         stage = stage_of(step, ends)
         if sits is not None and sits.mode != STAGES[stage].replace("equilibration", "observation"):
             sits.mode = STAGES[stage].replace("equilibration", "observation")
-            if step == ends[0] and stage == 1 and not a.no_nk_guess and a.equilibration_steps:
+            if (step == ends[0] and stage == 1 and not a.no_nk_guess and a.nk_in is None
+                    and a.equilibration_steps):
                 # the second half of the equilibration samples E_s at 300 K
                 st = np.asarray(frames["step"])
                 e_obs = np.asarray(frames["E_s"])[st > ends[0] // 2]

@@ -124,6 +124,37 @@ def test_quick_example_runs_and_writes_its_outputs(tmp_path):
     assert nums["sits_production_frames"] == 8 and nums["plain_steps"] == 90
 
 
+def test_production_walkers_share_nk_and_pool_exactly(tmp_path):
+    """--nk-in starts a production walker on another run's n_k; --analyse pools such
+    walkers with one exp(beta_0 bias) weight set, and others by effective sample size."""
+    mod = _example()
+    common = ["--quick", "--data", str(DATA)]
+    mod.main(common + ["--out", str(tmp_path / "a")])
+    nk_a = tmp_path / "a" / "nk_rest.txt"
+    mod.main(common + ["--out", str(tmp_path / "b"), "--seed", "5", "--nk-in", str(nk_a)])
+    np.testing.assert_array_equal(np.loadtxt(tmp_path / "b" / "nk_rest.txt"), np.loadtxt(nk_a))
+    assert json.loads((tmp_path / "b" / "progress_sits.json").read_text())["ends"] == [10, 10, 50]
+    assert not (tmp_path / "b" / "nk_traj.dat").exists()
+    nums = mod.main(common + ["--out", str(tmp_path / "b"), "--also", str(tmp_path / "a"),
+                              "--plain-out", str(tmp_path / "b"),
+                              "--analyse", str(tmp_path / "ab.png")])
+    assert nums["pooling"] == "shared n_k, exact"
+    bias = []
+    for d in ("b", "a"):
+        f = np.load(tmp_path / d / "frames_sits.npz")
+        ends = json.loads((tmp_path / d / "progress_sits.json").read_text())["ends"]
+        bias.append(f["bias"][f["step"] > ends[1]])
+    w = np.exp((np.concatenate(bias) - np.concatenate(bias).max()) / (mod.BOLTZ * 300.0))
+    w /= w.sum()
+    assert nums["effective_samples"] == pytest.approx(1.0 / np.sum(w * w), rel=1e-9)
+    assert nums["sits_production_frames"] == 16
+    # a second iteration walker has n_k of its own: pooled by effective sample size
+    mod.main(common + ["--out", str(tmp_path / "c"), "--seed", "6"])
+    nums = mod.main(common + ["--out", str(tmp_path / "a"), "--also", str(tmp_path / "c"),
+                              "--analyse", str(tmp_path / "ac.png")])
+    assert nums["pooling"] == "by effective sample size"
+
+
 def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
     """--max-steps stops mid-iteration; --resume continues bit for bit (state, n_k, frames)."""
     mod = _example()
