@@ -29,7 +29,14 @@ validation figure from the SITS and plain runs in ``--out`` without any MD.
     python examples/sponge/ala2_sits.py --quick
     python examples/sponge/ala2_sits.py --out run --iteration-steps 250000 --nk-memory 2500 \
         --max-wall 7800            # then the same with --resume, as often as needed
+    python examples/sponge/ala2_sits.py --out run2 --nk-in run/nk_rest.txt --iteration-steps 0 \
+        --seed 2 --max-wall 7800   # another production walker on run's n_k
     python examples/sponge/ala2_sits.py --out run --analyse ala2_sits.png [--also run2 ...]
+
+``--analyse`` compares the surfaces per 15 deg bin and per basin (alpha_R and
+alpha_L against beta) with block-averaging error bars on both, and counts the
+frames at the phi = 0 barrier top, whose ratio between runs estimates the gain
+in crossing rate long before the alpha_L entries are numerous.
 """
 
 from __future__ import annotations
