@@ -188,6 +188,7 @@ def test_sits_samples_alpha_l_and_matches_the_reference_fes(tmp_path):
     assert sits["covered_bins"] >= 0.9 * sits["region_bins"]
     assert sits["rms_kcal"] < 0.5
     assert sits["frac_within_0p5_2sigma"] >= 0.95
+    assert sits["median_sigma_kcal"] < 0.3      # the error bars must not do the work
     for name, v in sits["regions_kcal"].items():
         (f, e), (fr, er) = v["sits"], v["reference"]
         assert abs(f - fr) <= 0.5 + 2.0 * np.hypot(e, er), (name, v)
