@@ -101,17 +101,20 @@ def barrier_top_per_1e4(phi: np.ndarray) -> float:
 
 
 def count_visits(phi: np.ndarray) -> int:
-    """Entries into alpha_L / C7ax (20 < phi < 120 deg) coming from phi < -20 deg.
+    """Committed entries into alpha_L / C7ax: frames reaching its core (30 < phi <
+    100 deg) after the last stay in the beta / alpha_R basins (phi < -50 or phi >
+    150 deg, beta wrapping round +-180 deg).
 
-    The 20 deg margins are hysteresis against noise at phi = 0; crossings of
-    phi = +-180 deg within the beta basin do not count.
+    A crossing that falls back before it reaches the other side's core is a
+    recrossing of the barrier, not a new visit (an excursion from alpha_L to
+    phi = -25 deg and straight back counts nothing); crossings of +-180 deg
+    within beta count nothing either.
     """
-    lo, hi = np.radians(20.0), np.radians(120.0)
     state, n = 0, 0
-    for p in phi:
-        if p < -lo:
+    for p in np.degrees(np.asarray(phi, dtype=float)):
+        if p < -50.0 or p > 150.0:
             state = -1
-        elif lo < p < hi:
+        elif 30.0 < p < 100.0:
             if state == -1:
                 n += 1
             state = 1

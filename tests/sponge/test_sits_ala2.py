@@ -53,6 +53,9 @@ def test_visit_counter_counts_alpha_l_entries_not_the_beta_wrap():
     mod = _example()
     phi = np.radians([-70, -150, 175, 155, -170, -80, 60, 70, -60, 10, 40, -90, 130])
     assert mod.count_visits(phi) == 2
+    # a fall-back to phi = -25 deg is a recrossing; beta -> alpha_L over phi = 120-180 counts
+    assert mod.count_visits(np.radians([-70, 40, -25, 45, -60, 50])) == 2
+    assert mod.count_visits(np.radians([170, 140, 90, 60])) == 1
     assert mod.in_alpha_l(phi).sum() == 4
     # 2 of 5 frames at |phi| < 20 deg; phi = +-180 (beta) is not the barrier top
     assert mod.barrier_top_per_1e4(np.radians([-10, 10, 175, -170, -60])) == 4000.0
