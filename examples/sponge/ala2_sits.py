@@ -100,25 +100,29 @@ def barrier_top_per_1e4(phi: np.ndarray) -> float:
     return float(1e4 * np.mean(np.abs(phi) < np.radians(20.0))) if phi.size else float("nan")
 
 
-def count_visits(phi: np.ndarray) -> int:
-    """Committed entries into alpha_L / C7ax: frames reaching its core (30 < phi <
-    100 deg) after the last stay in the beta / alpha_R basins (phi < -50 or phi >
-    150 deg, beta wrapping round +-180 deg).
+def committed_side(phi: np.ndarray) -> np.ndarray:
+    """Per frame: +1 after reaching the alpha_L / C7ax core (30 < phi < 100 deg),
+    -1 after reaching the beta / alpha_R cores (phi < -50 or phi > 150 deg, beta
+    wrapping round +-180 deg), 0 before either; frames in between keep the side
+    of the last core visited.
 
     A crossing that falls back before it reaches the other side's core is a
-    recrossing of the barrier, not a new visit (an excursion from alpha_L to
-    phi = -25 deg and straight back counts nothing); crossings of +-180 deg
-    within beta count nothing either.
+    recrossing of the barrier, not a transition (an excursion from alpha_L to
+    phi = -25 deg and straight back changes nothing); crossings of +-180 deg
+    within beta change nothing either.
     """
-    state, n = 0, 0
-    for p in np.degrees(np.asarray(phi, dtype=float)):
-        if p < -50.0 or p > 150.0:
-            state = -1
-        elif 30.0 < p < 100.0:
-            if state == -1:
-                n += 1
-            state = 1
-    return n
+    d = np.degrees(np.asarray(phi, dtype=float))
+    mark = np.where((d < -50.0) | (d > 150.0), -1, np.where((d > 30.0) & (d < 100.0), 1, 0))
+    idx = np.where(mark != 0, np.arange(len(d)), -1)
+    last = np.maximum.accumulate(idx) if len(d) else idx
+    return np.where(last >= 0, mark[np.maximum(last, 0)], 0)
+
+
+def count_visits(phi: np.ndarray) -> int:
+    """Committed entries into alpha_L / C7ax: switches of :func:`committed_side`
+    from -1 (beta / alpha_R) to +1 (alpha_L core)."""
+    side = committed_side(phi)
+    return int(np.sum((side[1:] == 1) & (side[:-1] == -1)))
 
 
 #: basins of the phi/psi map, assigned in this order: alpha_L / C7ax
@@ -269,6 +273,15 @@ def _load(path: Path) -> dict:
         return {k: f[k] for k in f.files}
 
 
+def _side_times(step: np.ndarray, phi: np.ndarray, dt_ps: float = 0.002) -> list[float]:
+    """ns on the beta / alpha_R side and on the alpha_L side (:func:`committed_side`)."""
+    if len(step) < 2:
+        return [0.0, 0.0]
+    per_frame = float(np.median(np.diff(step))) * dt_ps * 1e-3
+    side = committed_side(phi)
+    return [float(np.sum(side == -1) * per_frame), float(np.sum(side == 1) * per_frame)]
+
+
 def _nk_of(out: Path) -> tuple[str, np.ndarray] | None:
     """(energy shift as written, ``(K, 2)`` T_k and ln n_k) of a run's n_k file, or None."""
     path = out / "nk_rest.txt"
@@ -360,6 +373,12 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
             np.load(data / "phi_psi_ref.npy")[:, 0]),
         "sits_visits_per_walker": [count_visits(wk["run"]["phi"][wk["prod"]])
                                    for wk in walkers],
+        # ns spent on each side (committed_side) during production: entries per ns
+        # on the beta side is the crossing rate, ns per entry on the alpha_L side
+        # the residence time
+        "sits_ns_beta_side_alpha_l_side": [_side_times(wk["run"]["step"][wk["prod"]],
+                                                       wk["run"]["phi"][wk["prod"]])
+                                           for wk in walkers],
         "effective_samples": float(1.0 / np.sum(w * w)) if shared else float(ess.sum()),
         "pooling": "shared n_k, exact" if shared else "by effective sample size",
         "alpha_l_fraction_reweighted": float(np.sum(w[in_alpha_l(phi)]) / np.sum(w)),
@@ -374,6 +393,9 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
                      "plain_visits_after_equilibration":
                          count_visits(plain["phi"][plain["step"] > ends[0]]),
                      "plain_alpha_l_fraction": float(np.mean(in_alpha_l(plain["phi"][same]))),
+                     "plain_ns_beta_side_alpha_l_side":
+                         _side_times(plain["step"][plain["step"] > ends[0]],
+                                     plain["phi"][plain["step"] > ends[0]]),
                      "plain_barrier_top_per_1e4":
                          barrier_top_per_1e4(plain["phi"][plain["step"] > ends[0]])})
     return nums

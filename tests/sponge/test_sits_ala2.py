@@ -59,6 +59,8 @@ def test_visit_counter_counts_alpha_l_entries_not_the_beta_wrap():
     # a fall-back to phi = -25 deg is a recrossing; beta -> alpha_L over phi = 120-180 counts
     assert mod.count_visits(np.radians([-70, 40, -25, 45, -60, 50])) == 2
     assert mod.count_visits(np.radians([170, 140, 90, 60])) == 1
+    np.testing.assert_array_equal(mod.committed_side(np.radians([10, -70, -30, 40, 20, 120])),
+                                  [0, -1, -1, 1, 1, 1])
     assert mod.in_alpha_l(phi).sum() == 4
     # 2 of 5 frames at |phi| < 20 deg; phi = +-180 (beta) is not the barrier top
     assert mod.barrier_top_per_1e4(np.radians([-10, 10, 175, -170, -60])) == 4000.0
