@@ -342,7 +342,7 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     for run, label, c in runs:
         ax.plot(run["step"] * 0.002e-3, np.degrees(run["phi"]), ",", color=c, label=label)
     ax.axvline(walkers[0]["ends"][1] * 0.002e-3, color="k", lw=0.8, ls="--")
-    ax.set_xlabel("time (ns); dashed: start of SITS production")
+    ax.set_xlabel("time (ns); dashed: SITS 1 enters production")
     ax.set_ylabel("phi (deg)")
     ax.legend(markerscale=30, loc="lower right")
     ax = axes[1, 1]
