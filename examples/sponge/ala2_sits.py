@@ -145,23 +145,16 @@ def region_free_energies(phi, psi, weights, kt: float, n_blocks: int = 5) -> dic
     region has no weight (error NaN).
     """
     lab = region_of(np.asarray(phi), np.asarray(psi))
-    w = np.ones(len(lab)) if weights is None else np.asarray(weights, float)
-
-    def prob(sl):
-        p = np.bincount(lab[sl], weights=w[sl], minlength=3)
-        return p / p.sum()
-
-    p = prob(slice(None))
-    n = len(lab)
-    blocks = np.array([prob(slice(b * n // n_blocks, (b + 1) * n // n_blocks))
-                       for b in range(n_blocks)])
-    sp = np.std(blocks, axis=0, ddof=1) / np.sqrt(n_blocks)
+    # the basins as three bins of a 1-D PMF: block errors of ln p come with it
+    pmf = sponge.analysis.pmf_1d(lab, weights, bins=3, range=(-0.5, 2.5), units="kBT",
+                                 n_blocks=n_blocks)
+    f, e = pmf.free_energy, pmf.error
     out = {}
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(invalid="ignore"):
         for i, name in enumerate(REGIONS[1:], start=1):
-            d = -kt * np.log(p[i] / p[0])
-            e = kt * np.hypot(sp[i] / p[i], sp[0] / p[0])
-            out[name] = (float(d), float(e) if np.isfinite(d) else float("nan"))
+            d = kt * (f[i] - f[0])
+            out[name] = (float(d), float(kt * np.hypot(e[i], e[0])) if np.isfinite(d)
+                         else float("nan"))
     return out
 
 
