@@ -275,15 +275,13 @@ def _side_times(step: np.ndarray, phi: np.ndarray, dt_ps: float = 0.002) -> list
     return [float(np.sum(side == -1) * per_frame), float(np.sum(side == 1) * per_frame)]
 
 
-def _nk_of(out: Path) -> tuple[str, np.ndarray] | None:
-    """(energy shift as written, ``(K, 2)`` T_k and ln n_k) of a run's n_k file, or None."""
+def _nk_of(out: Path) -> tuple[float | None, np.ndarray] | None:
+    """(energy shift, ``(K, 2)`` T_k and ln n_k) of a run's n_k file, or None."""
     path = out / "nk_rest.txt"
     if not path.exists():
         return None
-    head = path.read_text().splitlines()[0].split()
-    shift = head[head.index("energy_shift_kj_per_mol") + 1] \
-        if "energy_shift_kj_per_mol" in head else ""
-    return shift, np.loadtxt(path, ndmin=2)[:, :2]
+    shift, rows = sponge.sits.read_nk_file(path)
+    return shift, rows[:, :2]
 
 
 def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = None) -> dict:

@@ -343,24 +343,7 @@ class SITS:
         Raises:
             ValueError: the file is malformed or its ladder differs (names the file and line).
         """
-        lines = Path(path).read_text().splitlines()
-        shift = None
-        rows = []
-        for n, line in enumerate(lines, 1):
-            if line.startswith("#"):
-                parts = line.split()
-                if "energy_shift_kj_per_mol" in parts:
-                    v = parts[parts.index("energy_shift_kj_per_mol") + 1]
-                    shift = None if v == "None" else float(v)
-                continue
-            if not line.strip():
-                continue
-            try:
-                rows.append([float(x) for x in line.split()[:3]])
-            except ValueError as exc:
-                raise ValueError(f"{path}, line {n}: expected 'T ln_nk norm', got {line!r}") \
-                    from exc
-        arr = np.asarray(rows)
+        shift, arr = read_nk_file(path)
         if arr.shape != (len(self.temperatures), 3) or not np.allclose(arr[:, 0],
                                                                        self.temperatures):
             raise ValueError(f"{path}: holds {len(arr)} temperatures that do not match this "
@@ -391,3 +374,31 @@ class SITS:
         return (f"SITS(energy={self.energy!r}, mode={self._mode!r}, K={len(self.temperatures)}, "
                 f"T={self.temperatures[0]:.1f}-{self.temperatures[-1]:.1f} K, "
                 f"cross_factor={self.cross_factor}, update_interval={self.update_interval})")
+
+
+def read_nk_file(path: str | Path) -> tuple[float | None, np.ndarray]:
+    """Read an n_k restart file (:meth:`SITS.save_nk`).
+
+    Returns:
+        ``(energy shift kJ/mol or None, (K, 3) rows of T_k, ln n_k, normaliser)``.
+
+    Raises:
+        ValueError: a row that is not three numbers (names the file and line).
+    """
+    shift = None
+    rows = []
+    for n, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if line.startswith("#"):
+            parts = line.split()
+            if "energy_shift_kj_per_mol" in parts:
+                v = parts[parts.index("energy_shift_kj_per_mol") + 1]
+                shift = None if v == "None" else float(v)
+            continue
+        if not line.strip():
+            continue
+        try:
+            rows.append([float(x) for x in line.split()[:3]])
+        except ValueError as exc:
+            raise ValueError(f"{path}, line {n}: expected 'T ln_nk norm', got {line!r}") \
+                from exc
+    return shift, np.asarray(rows)
