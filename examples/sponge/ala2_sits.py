@@ -25,6 +25,10 @@ SITS, ``fes_<tag>.png`` (reweighted FES next to the reference);
 ``state_<tag>.chk`` and ``progress_<tag>.json`` (checkpoint: ``--resume``
 continues a stopped run bit for bit). ``--analyse FIG.png`` makes the
 validation figure from the SITS and plain runs in ``--out`` without any MD.
+``--archive DIR`` copies a run's resumable state compactly (a few MB per ns)
+into ``DIR``, so that runs longer than one working session can be kept with
+their record and continued later: copy the archive to a work folder and
+``--resume`` there.
 
     python examples/sponge/ala2_sits.py --quick
     python examples/sponge/ala2_sits.py --out run --iteration-steps 250000 --nk-memory 2500 \
@@ -32,6 +36,8 @@ validation figure from the SITS and plain runs in ``--out`` without any MD.
     python examples/sponge/ala2_sits.py --out run2 --nk-in run/nk_rest.txt --iteration-steps 0 \
         --seed 2 --max-wall 7800   # another production walker on run's n_k
     python examples/sponge/ala2_sits.py --out run --analyse ala2_sits.png [--also run2 ...]
+    python examples/sponge/ala2_sits.py --out run --archive kept/run   # keep it; later:
+    cp -r kept/run run3 && python examples/sponge/ala2_sits.py --out run3 --resume ...
 
 ``--analyse`` compares the surfaces per 15 deg bin and per basin (alpha_R and
 alpha_L against beta) with block-averaging error bars on both, and counts the
@@ -275,6 +281,68 @@ def _side_times(step: np.ndarray, phi: np.ndarray, dt_ps: float = 0.002) -> list
     return [float(np.sum(side == -1) * per_frame), float(np.sum(side == 1) * per_frame)]
 
 
+def _nk_traj(out: Path) -> np.ndarray | None:
+    """A run's n_k trajectory ``(updates, 1 + K)``: step, then ln n_k.
+
+    Reads the thinned ``nk_traj.dat.gz`` of an :func:`archive` followed by the
+    lines of ``nk_traj.dat`` written since (a walker resumed from an archive
+    during its iteration starts a new file). None where there is neither (a
+    production walker started from ``--nk-in``).
+    """
+    parts = [np.loadtxt(out / name, ndmin=2) for name in ("nk_traj.dat.gz", "nk_traj.dat")
+             if (out / name).exists() and (out / name).stat().st_size > 0]
+    parts = [a for a in parts if a.size]
+    if not parts:
+        return None
+    if len(parts) == 2:
+        parts[1] = parts[1][parts[1][:, 0] > parts[0][-1, 0]]
+    return np.concatenate(parts)
+
+
+def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
+    """Copy the resumable state of the runs in ``out`` into ``dest``, compactly.
+
+    Long validation runs outlive a working session; an archive kept with the
+    record lets a later session check the record's numbers (``--analyse`` reads
+    an archive as it reads ``--out``) and continue the walkers: copy the archive
+    to a work folder and ``--resume`` there with the run's own options. Kept:
+    checkpoints, progress and summary files and ``nk_rest.txt`` as they are;
+    frames with phi, psi, bias and E_s in float32 (compressed; ample for
+    reweighting: the bias rounds at 1e-5 kJ/mol); every ``nk_traj_every``-th line
+    of the n_k trajectory (and the last), gzipped, for the figure (an archive
+    made again from a run resumed out of an archive keeps both parts).
+
+    Returns:
+        bytes written per file name.
+    """
+    import gzip
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    sizes = {}
+    for tag in ("sits", "plain"):
+        if not (out / f"state_{tag}.chk").exists():
+            continue
+        for name in (f"state_{tag}.chk", f"progress_{tag}.json", f"summary_{tag}.json"):
+            if (out / name).exists():
+                shutil.copyfile(out / name, dest / name)
+        run = _load(out / f"frames_{tag}.npz")
+        np.savez_compressed(dest / f"frames_{tag}.npz", **{
+            k: v.astype(np.float32) if v.dtype.kind == "f" else v for k, v in run.items()})
+    if (out / "nk_rest.txt").exists():
+        shutil.copyfile(out / "nk_rest.txt", dest / "nk_rest.txt")
+    nk = _nk_traj(out)
+    if nk is not None:
+        keep = np.arange(0, len(nk), nk_traj_every)
+        keep = np.union1d(keep, [len(nk) - 1])
+        with gzip.open(dest / "nk_traj.dat.gz", "wt") as fh:
+            np.savetxt(fh, nk[keep], fmt="%.10g", header="step  ln n_k (every "
+                       f"{nk_traj_every}th update of the run, and its last)")
+    for f in sorted(dest.iterdir()):
+        sizes[f.name] = f.stat().st_size
+    return sizes
+
+
 def _nk_of(out: Path) -> tuple[float | None, np.ndarray] | None:
     """(energy shift, ``(K, 2)`` T_k and ln n_k) of a run's n_k file, or None."""
     path = out / "nk_rest.txt"
@@ -337,10 +405,9 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     ax.set_ylabel("phi (deg)")
     ax.legend(markerscale=30, loc="lower right")
     ax = axes[1, 1]
-    iterated = [i for i, out in enumerate(outs) if (out / "nk_traj.dat").exists()
-                and (out / "nk_traj.dat").stat().st_size > 0]
+    iterated = [i for i, out in enumerate(outs) if _nk_traj(out) is not None]
     if iterated:     # production walkers started from --nk-in have no n_k trajectory
-        nk = np.loadtxt(outs[iterated[0]] / "nk_traj.dat", ndmin=2)
+        nk = _nk_traj(outs[iterated[0]])
         temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
         for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
             ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
@@ -457,7 +524,14 @@ def main(argv: list[str] | None = None) -> dict:
                     help="with --analyse: the plain run's folder (default: --out)")
     ap.add_argument("--analyse", type=Path, default=None, metavar="PNG",
                     help="no MD: write this figure and print the numbers of the runs in --out")
+    ap.add_argument("--archive", type=Path, default=None, metavar="DIR",
+                    help="no MD: copy the resumable state of the runs in --out into DIR, "
+                         "compactly (see archive())")
     a = ap.parse_args(argv)
+    if a.archive is not None:
+        sizes = archive(a.out, a.archive)
+        print(json.dumps(sizes, indent=1))
+        return sizes
     if a.analyse is not None:
         nums = analyse([a.out, *a.also], a.data, a.analyse, a.plain_out)
         print(json.dumps(nums, indent=1))

@@ -180,6 +180,52 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
                                   np.loadtxt(tmp_path / "b" / "nk_rest.txt"))
 
 
+def test_archived_run_resumes_and_analyses_like_the_original(tmp_path):
+    """--archive keeps a stopped run compactly; a copy of the archive --resume'd
+    continues the dynamics bit for bit, and --analyse reads the archive."""
+    import shutil
+
+    mod = _example()
+    common = ["--quick", "--data", str(DATA)]
+    mod.main(common + ["--out", str(tmp_path / "whole")])
+    mod.main(common + ["--out", str(tmp_path / "part"), "--max-steps", "35"])
+    sizes = mod.main(["--out", str(tmp_path / "part"), "--archive", str(tmp_path / "kept")])
+    assert {"state_sits.chk", "progress_sits.json", "frames_sits.npz", "nk_rest.txt",
+            "nk_traj.dat.gz"} <= set(sizes)
+    kept = np.load(tmp_path / "kept" / "frames_sits.npz")
+    assert kept["phi"].dtype == np.float32 and kept["step"][-1] == 35
+    shutil.copytree(tmp_path / "kept", tmp_path / "again")
+    resumed = mod.main(common + ["--out", str(tmp_path / "again"), "--resume"])
+    assert resumed["steps"] == 90
+    fa, fb = np.load(tmp_path / "whole" / "frames_sits.npz"), np.load(tmp_path / "again" /
+                                                                      "frames_sits.npz")
+    np.testing.assert_array_equal(fa["step"], fb["step"])
+    after = fa["step"] > 35
+    for key in ("phi", "psi", "bias"):
+        np.testing.assert_array_equal(fa[key][after], fb[key][after])      # bit for bit
+        np.testing.assert_allclose(fa[key][~after], fb[key][~after], rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(np.loadtxt(tmp_path / "whole" / "nk_rest.txt"),
+                                  np.loadtxt(tmp_path / "again" / "nk_rest.txt"))
+    # the thinned n_k trajectory keeps every 10th update and the last, across a resume
+    rows = np.loadtxt(tmp_path / "whole" / "nk_traj.dat", ndmin=2)
+    mod.main(["--out", str(tmp_path / "again"), "--archive", str(tmp_path / "kept2")])
+    thin = np.loadtxt(tmp_path / "kept2" / "nk_traj.dat.gz", ndmin=2)
+    np.testing.assert_allclose(mod._nk_traj(tmp_path / "again"), rows, rtol=1e-9)
+    np.testing.assert_allclose(thin, rows[np.union1d(np.arange(0, len(rows), 10),
+                                                     [len(rows) - 1])], rtol=1e-9)
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    np.savetxt(fake / "nk_traj.dat", np.c_[np.arange(25) * 20, np.ones((25, 3))], header="x")
+    mod.archive(fake, tmp_path / "fake_kept")
+    np.testing.assert_array_equal(np.loadtxt(tmp_path / "fake_kept" / "nk_traj.dat.gz")[:, 0],
+                                  [0, 200, 400, 480])
+    nums = mod.main(["--data", str(DATA), "--out", str(tmp_path / "kept2"),
+                     "--plain-out", str(tmp_path / "kept2"), "--analyse",
+                     str(tmp_path / "kept2.png")])
+    assert (tmp_path / "kept2.png").stat().st_size > 10_000
+    assert nums["sits_walkers"] == 1 and nums["sits_production_frames"] == 8
+
+
 @pytest.mark.slow
 def test_sits_samples_alpha_l_and_matches_the_reference_fes(tmp_path):
     """The settings of the runs in ``docs/validation/ala2_sits.md``: 0.2 ns of n_k
