@@ -14,8 +14,8 @@ free energy and compared with the brute-force reference ``phi_psi_ref.npy``
 same length instead, to count how often each visits alpha_L / C7ax (0 < phi < 120 deg).
 
 Run time: ``--quick`` (CI) takes seconds. The default settings (2 ns of
-iteration + 10 ns of production) run at 20-33 ns/day on one thread, i.e.
-9-15 hours; the published benchmark uses 2 ns + 40 ns. ``--max-wall`` and
+iteration + 10 ns of production) run at 19-33 ns/day on one thread, i.e.
+9-16 hours; the published benchmark uses 2 ns + 40 ns. ``--max-wall`` and
 ``--max-steps`` stop a call early (checkpointed, everything written) and
 ``--resume`` continues it. What ran so far: ``docs/validation/ala2_sits.md``.
 
@@ -281,7 +281,7 @@ def _side_times(step: np.ndarray, phi: np.ndarray, dt_ps: float = 0.002) -> list
     return [float(np.sum(side == -1) * per_frame), float(np.sum(side == 1) * per_frame)]
 
 
-def _nk_traj(out: Path) -> np.ndarray | None:
+def _nk_traj(out: Path, only_archived: bool = False) -> np.ndarray | None:
     """A run's n_k trajectory ``(updates, 1 + K)``: step, then ln n_k.
 
     Reads the thinned ``nk_traj.dat.gz`` of an :func:`archive` followed by the
@@ -289,7 +289,8 @@ def _nk_traj(out: Path) -> np.ndarray | None:
     during its iteration starts a new file). None where there is neither (a
     production walker started from ``--nk-in``).
     """
-    parts = [np.loadtxt(out / name, ndmin=2) for name in ("nk_traj.dat.gz", "nk_traj.dat")
+    names = ("nk_traj.dat.gz",) if only_archived else ("nk_traj.dat.gz", "nk_traj.dat")
+    parts = [np.loadtxt(out / name, ndmin=2) for name in names
              if (out / name).exists() and (out / name).stat().st_size > 0]
     parts = [a for a in parts if a.size]
     if not parts:
@@ -333,8 +334,11 @@ def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
         shutil.copyfile(out / "nk_rest.txt", dest / "nk_rest.txt")
     nk = _nk_traj(out)
     if nk is not None:
-        keep = np.arange(0, len(nk), nk_traj_every)
-        keep = np.union1d(keep, [len(nk) - 1])
+        # rows already thinned by an earlier archive stay; newer rows are thinned now
+        done = _nk_traj(out, only_archived=True)
+        n_done = 0 if done is None else len(done)
+        keep = np.arange(n_done, len(nk), nk_traj_every)
+        keep = np.union1d(np.r_[np.arange(n_done), keep], [len(nk) - 1])
         with gzip.open(dest / "nk_traj.dat.gz", "wt") as fh:
             np.savetxt(fh, nk[keep], fmt="%.10g", header="step  ln n_k (every "
                        f"{nk_traj_every}th update of the run, and its last)")

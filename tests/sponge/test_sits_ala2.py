@@ -219,11 +219,39 @@ def test_archived_run_resumes_and_analyses_like_the_original(tmp_path):
     mod.archive(fake, tmp_path / "fake_kept")
     np.testing.assert_array_equal(np.loadtxt(tmp_path / "fake_kept" / "nk_traj.dat.gz")[:, 0],
                                   [0, 200, 400, 480])
+    # archiving an archive again (a walker continued in production) thins nothing twice
+    shutil.copytree(tmp_path / "fake_kept", tmp_path / "fake_again")
+    mod.archive(tmp_path / "fake_again", tmp_path / "fake_kept2")
+    np.testing.assert_array_equal(np.loadtxt(tmp_path / "fake_kept2" / "nk_traj.dat.gz")[:, 0],
+                                  [0, 200, 400, 480])
     nums = mod.main(["--data", str(DATA), "--out", str(tmp_path / "kept2"),
                      "--plain-out", str(tmp_path / "kept2"), "--analyse",
                      str(tmp_path / "kept2.png")])
     assert (tmp_path / "kept2.png").stat().st_size > 10_000
     assert nums["sits_walkers"] == 1 and nums["sits_production_frames"] == 8
+
+
+RUNS = ROOT / "docs" / "validation" / "ala2_sits_runs"
+
+
+def test_archived_validation_walkers_give_the_recorded_numbers(tmp_path):
+    """The walkers kept in ``docs/validation/ala2_sits_runs`` (see the record in
+    ``docs/validation/ala2_sits.md``) still give the record's numbers: the data
+    behind the record are checked, not only its prose. A session that extends the
+    walkers updates both."""
+    mod = _example()
+    recorded = json.loads((RUNS / "recorded.json").read_text())
+    outs = [RUNS / name for name in recorded["walkers"]]
+    nums = mod.main(["--data", str(DATA), "--out", str(outs[0]),
+                     *sum((["--also", str(o)] for o in outs[1:]), []),
+                     "--plain-out", str(tmp_path), "--analyse", str(tmp_path / "runs.png")])
+    assert nums["pooling"] == recorded["pooling"]
+    assert nums["sits_production_steps"] == recorded["sits_production_steps"]
+    assert nums["sits_visits_per_walker"] == recorded["sits_visits_per_walker"]
+    assert nums["covered_bins"] == recorded["covered_bins"]
+    for key in ("rms_kcal", "frac_within_0p5_2sigma", "median_sigma_kcal",
+                "effective_samples", "alpha_l_fraction_reweighted"):
+        assert nums[key] == pytest.approx(recorded[key], rel=1e-3, abs=1e-3), key
 
 
 @pytest.mark.slow
