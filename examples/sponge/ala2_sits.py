@@ -281,23 +281,29 @@ def _side_times(step: np.ndarray, phi: np.ndarray, dt_ps: float = 0.002) -> list
     return [float(np.sum(side == -1) * per_frame), float(np.sum(side == 1) * per_frame)]
 
 
-def _nk_traj(out: Path, only_archived: bool = False) -> np.ndarray | None:
-    """A run's n_k trajectory ``(updates, 1 + K)``: step, then ln n_k.
+def _nk_traj_parts(out: Path) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """A run's n_k trajectory rows ``(updates, 1 + K)`` (step, then ln n_k) in two parts.
 
-    Reads the thinned ``nk_traj.dat.gz`` of an :func:`archive` followed by the
-    lines of ``nk_traj.dat`` written since (a walker resumed from an archive
-    during its iteration starts a new file). None where there is neither (a
-    production walker started from ``--nk-in``).
+    First the thinned ``nk_traj.dat.gz`` of an :func:`archive`, then the lines of
+    ``nk_traj.dat`` written after it (a walker resumed from an archive during its
+    iteration starts a new file); each None where absent or empty.
     """
-    names = ("nk_traj.dat.gz",) if only_archived else ("nk_traj.dat.gz", "nk_traj.dat")
-    parts = [np.loadtxt(out / name, ndmin=2) for name in names
-             if (out / name).exists() and (out / name).stat().st_size > 0]
-    parts = [a for a in parts if a.size]
-    if not parts:
-        return None
-    if len(parts) == 2:
-        parts[1] = parts[1][parts[1][:, 0] > parts[0][-1, 0]]
-    return np.concatenate(parts)
+    parts = []
+    for name in ("nk_traj.dat.gz", "nk_traj.dat"):
+        path = out / name
+        rows = np.loadtxt(path, ndmin=2) if path.exists() and path.stat().st_size else None
+        parts.append(rows if rows is not None and rows.size else None)
+    archived, new = parts
+    if archived is not None and new is not None:
+        new = new[new[:, 0] > archived[-1, 0]]
+    return archived, new
+
+
+def _nk_traj(out: Path) -> np.ndarray | None:
+    """A run's whole n_k trajectory (both :func:`_nk_traj_parts`), or None for a
+    production walker started from ``--nk-in``."""
+    parts = [p for p in _nk_traj_parts(out) if p is not None]
+    return np.concatenate(parts) if parts else None
 
 
 def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
@@ -332,15 +338,14 @@ def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
             k: v.astype(np.float32) if v.dtype.kind == "f" else v for k, v in run.items()})
     if (out / "nk_rest.txt").exists():
         shutil.copyfile(out / "nk_rest.txt", dest / "nk_rest.txt")
-    nk = _nk_traj(out)
-    if nk is not None:
+    archived, new = _nk_traj_parts(out)
+    if archived is not None or new is not None:
         # rows already thinned by an earlier archive stay; newer rows are thinned now
-        done = _nk_traj(out, only_archived=True)
-        n_done = 0 if done is None else len(done)
-        keep = np.arange(n_done, len(nk), nk_traj_every)
-        keep = np.union1d(np.r_[np.arange(n_done), keep], [len(nk) - 1])
+        rows = [archived] if archived is not None else []
+        if new is not None and len(new):
+            rows += [new[::nk_traj_every], new[-1:] if (len(new) - 1) % nk_traj_every else new[:0]]
         with gzip.open(dest / "nk_traj.dat.gz", "wt") as fh:
-            np.savetxt(fh, nk[keep], fmt="%.10g", header="step  ln n_k (every "
+            np.savetxt(fh, np.concatenate(rows), fmt="%.10g", header="step  ln n_k (every "
                        f"{nk_traj_every}th update of the run, and its last)")
     for f in sorted(dest.iterdir()):
         sizes[f.name] = f.stat().st_size
@@ -409,15 +414,17 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     ax.set_ylabel("phi (deg)")
     ax.legend(markerscale=30, loc="lower right")
     ax = axes[1, 1]
-    iterated = [i for i, out in enumerate(outs) if _nk_traj(out) is not None]
-    if iterated:     # production walkers started from --nk-in have no n_k trajectory
-        nk = _nk_traj(outs[iterated[0]])
+    # the first walker that iterated (production walkers from --nk-in have no n_k trajectory)
+    first_nk = next(((i, t) for i, out in enumerate(outs) if (t := _nk_traj(out)) is not None),
+                    None)
+    if first_nk is not None:
+        nk = first_nk[1]
         temps = np.linspace(273.0, 650.0, nk.shape[1] - 1)
         for i in np.linspace(1, nk.shape[1] - 1, 8).astype(int):
             ax.plot(nk[:, 0] * 0.002e-3, nk[:, i], lw=0.8, label=f"{temps[i - 1]:.0f} K")
         ax.legend(fontsize=7, ncol=2)
     ax.set_xlabel("time (ns)")
-    ax.set_ylabel(f"ln n_k (SITS {iterated[0] + 1 if iterated else '-'})")
+    ax.set_ylabel(f"ln n_k (SITS {first_nk[0] + 1 if first_nk else '-'})")
     fig.savefig(path, dpi=100)
     plt.close(fig)
     nums = {k: v for k, v in res.items() if not k.startswith("fes")}
