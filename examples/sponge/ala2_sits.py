@@ -325,6 +325,9 @@ def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
     import gzip
     import shutil
 
+    if not any((out / f"state_{tag}.chk").exists() for tag in ("sits", "plain")):
+        raise SystemExit(f"--archive: {out} holds no run (no state_sits.chk or "
+                         "state_plain.chk); give the run's --out folder")
     dest.mkdir(parents=True, exist_ok=True)
     sizes = {}
     for tag in ("sits", "plain"):

@@ -216,9 +216,14 @@ def test_archived_run_resumes_and_analyses_like_the_original(tmp_path):
     fake = tmp_path / "fake"
     fake.mkdir()
     np.savetxt(fake / "nk_traj.dat", np.c_[np.arange(25) * 20, np.ones((25, 3))], header="x")
+    (fake / "state_sits.chk").write_bytes(b"")
+    np.savez(fake / "frames_sits.npz", step=np.arange(3))
     mod.archive(fake, tmp_path / "fake_kept")
     np.testing.assert_array_equal(np.loadtxt(tmp_path / "fake_kept" / "nk_traj.dat.gz")[:, 0],
                                   [0, 200, 400, 480])
+    with pytest.raises(SystemExit, match="holds no run"):
+        mod.main(["--out", str(tmp_path / "nothing"), "--archive", str(tmp_path / "x")])
+    assert not (tmp_path / "x").exists()
     # archiving an archive again (a walker continued in production) thins nothing twice
     shutil.copytree(tmp_path / "fake_kept", tmp_path / "fake_again")
     mod.archive(tmp_path / "fake_again", tmp_path / "fake_kept2")
