@@ -364,7 +364,8 @@ def _nk_of(out: Path) -> tuple[float | None, np.ndarray] | None:
     return shift, rows[:, :2]
 
 
-def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = None) -> dict:
+def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = None,
+            production_upto: int | None = None) -> dict:
     """Figure and numbers from SITS walkers and a plain run already on disk (no MD).
 
     Each folder in ``outs`` holds one SITS run. Walkers that share one set of
@@ -375,6 +376,10 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     which is only sound when they sampled the same regions. The plain run is read from ``plain_out``
     (default: the first folder). Top: the pooled reweighted free energy and the
     reference; bottom: phi along every run and ln n_k of the first walker.
+
+    ``production_upto`` (steps) keeps only each walker's first that many
+    production steps, so that a bar fixed in advance (say 10 ns pooled over two
+    walkers) is judged on exactly that length however far the walkers ran on.
     """
     plt = _pyplot()
     walkers = []
@@ -382,6 +387,14 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
         ends = json.loads((out / "progress_sits.json").read_text())["ends"]
         run = _load(out / "frames_sits.npz")
         prod = run["step"] > ends[1]
+        if production_upto is not None:
+            if production_upto <= 0:
+                raise SystemExit(f"--production-upto must be positive, got {production_upto}")
+            prod &= run["step"] <= ends[1] + production_upto
+        if not prod.any():
+            raise SystemExit(f"{out}: no production frames to analyse (the run is at step "
+                             f"{int(run['step'][-1]) if run['step'].size else 0}, production "
+                             f"starts after step {ends[1]})")
         w = sponge.analysis.reweight(run["bias"][prod], 300.0)
         walkers.append({"run": run, "ends": ends, "prod": prod, "w": w,
                         "ess": float(1.0 / np.sum(w * w)), "out": out, "nk": _nk_of(out)})
@@ -433,9 +446,10 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     nums = {k: v for k, v in res.items() if not k.startswith("fes")}
     nums.update({
         "sits_walkers": len(walkers),
-        "sits_steps": int(sum(wk["run"]["step"][-1] for wk in walkers)),
-        "sits_production_steps": int(sum(wk["run"]["step"][-1] - wk["ends"][1]
+        "sits_steps": int(sum(wk["run"]["step"][wk["prod"]][-1] for wk in walkers)),
+        "sits_production_steps": int(sum(wk["run"]["step"][wk["prod"]][-1] - wk["ends"][1]
                                          for wk in walkers)),
+        "production_upto_steps": production_upto,
         "sits_production_frames": int(sum(wk["prod"].sum() for wk in walkers)),
         "sits_visits_production": int(sum(count_visits(wk["run"]["phi"][wk["prod"]])
                                           for wk in walkers)),
@@ -460,6 +474,8 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     if plain is not None:
         ends = walkers[0]["ends"]
         same = plain["step"] > ends[1]      # the steps SITS 1 spent in production
+        if production_upto is not None:
+            same &= plain["step"] <= ends[1] + production_upto
         nums.update({"plain_steps": int(plain["step"][-1]),
                      "plain_visits_same_window": count_visits(plain["phi"][same]),
                      "plain_visits_after_equilibration":
@@ -538,6 +554,8 @@ def main(argv: list[str] | None = None) -> dict:
                     help="with --analyse: the plain run's folder (default: --out)")
     ap.add_argument("--analyse", type=Path, default=None, metavar="PNG",
                     help="no MD: write this figure and print the numbers of the runs in --out")
+    ap.add_argument("--production-upto", type=int, default=None, metavar="STEPS",
+                    help="with --analyse: only each walker's first STEPS production steps")
     ap.add_argument("--archive", type=Path, default=None, metavar="DIR",
                     help="no MD: copy the resumable state of the runs in --out into DIR, "
                          "compactly (see archive())")
@@ -547,7 +565,7 @@ def main(argv: list[str] | None = None) -> dict:
         print(json.dumps(sizes, indent=1))
         return sizes
     if a.analyse is not None:
-        nums = analyse([a.out, *a.also], a.data, a.analyse, a.plain_out)
+        nums = analyse([a.out, *a.also], a.data, a.analyse, a.plain_out, a.production_upto)
         print(json.dumps(nums, indent=1))
         return nums
     if a.quick:

@@ -234,6 +234,17 @@ def test_archived_run_resumes_and_analyses_like_the_original(tmp_path):
                      str(tmp_path / "kept2.png")])
     assert (tmp_path / "kept2.png").stat().st_size > 10_000
     assert nums["sits_walkers"] == 1 and nums["sits_production_frames"] == 8
+    # a bar fixed in advance is judged on the first STEPS of production only
+    analyse = ["--data", str(DATA), "--out", str(tmp_path / "kept2"), "--plain-out",
+               str(tmp_path / "kept2"), "--analyse", str(tmp_path / "upto.png")]
+    part = mod.main(analyse + ["--production-upto", "20"])
+    assert part["sits_production_frames"] == 4 and part["sits_production_steps"] == 20
+    assert part["production_upto_steps"] == 20 and nums["production_upto_steps"] is None
+    with pytest.raises(SystemExit, match="must be positive"):
+        mod.main(analyse + ["--production-upto", "0"])
+    with pytest.raises(SystemExit, match="no production frames"):
+        mod.main(["--data", str(DATA), "--out", str(tmp_path / "kept"), "--analyse",
+                  str(tmp_path / "none.png")])      # stopped at step 35, in iteration
 
 
 RUNS = ROOT / "docs" / "validation" / "ala2_sits_runs"
