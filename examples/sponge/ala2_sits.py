@@ -346,7 +346,7 @@ def archive(out: Path, dest: Path, nk_traj_every: int = 10) -> dict[str, int]:
         # rows already thinned by an earlier archive stay; newer rows are thinned now
         rows = [archived] if archived is not None else []
         if new is not None and len(new):
-            rows += [new[::nk_traj_every], new[-1:] if (len(new) - 1) % nk_traj_every else new[:0]]
+            rows.append(new[np.union1d(np.arange(0, len(new), nk_traj_every), [len(new) - 1])])
         with gzip.open(dest / "nk_traj.dat.gz", "wt") as fh:
             np.savetxt(fh, np.concatenate(rows), fmt="%.10g", header="step  ln n_k (every "
                        f"{nk_traj_every}th update of the run, and its last)")
@@ -381,6 +381,8 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
     production steps, so that a bar fixed in advance (say 10 ns pooled over two
     walkers) is judged on exactly that length however far the walkers ran on.
     """
+    if production_upto is not None and production_upto <= 0:
+        raise SystemExit(f"--production-upto must be positive, got {production_upto}")
     plt = _pyplot()
     walkers = []
     for out in outs:
@@ -388,8 +390,6 @@ def analyse(outs: list[Path], data: Path, path: Path, plain_out: Path | None = N
         run = _load(out / "frames_sits.npz")
         prod = run["step"] > ends[1]
         if production_upto is not None:
-            if production_upto <= 0:
-                raise SystemExit(f"--production-upto must be positive, got {production_upto}")
             prod &= run["step"] <= ends[1] + production_upto
         if not prod.any():
             raise SystemExit(f"{out}: no production frames to analyse (the run is at step "
