@@ -11,6 +11,12 @@ leave behind. Optional members, used when present:
 * ``bind(system)``: called once by :class:`sponge.Simulation`;
 * ``report_columns(state=None) -> dict[str, float]``: values for reporters;
 * ``get_state()`` / ``set_state(d)``: checkpointed with the run;
+* ``after_step(state) -> bool``: called after every step; True means the bias
+  changed its parameters (as does setting ``needs_refresh = True`` between
+  runs), and the integrator then calls ``refresh(energy, forces)``, which
+  returns the biased energy and forces of the last evaluation redone, or None
+  when it holds none (after a checkpoint was loaded): the integrator then
+  computes them again;
 * the reporter hooks ``steps_until_next(step)``, ``wants_report(step)``,
   ``start(simulation)``, ``report(simulation, state)``: the simulation loop
   stops on those steps and calls ``report`` *before* the reporters (how
@@ -83,6 +89,17 @@ class CombinedBias:
         return changed
 
     @property
+    def needs_refresh(self) -> bool:
+        """True when a component changed its bias between runs (e.g. a SITS mode switch)."""
+        return any(getattr(b, "needs_refresh", False) for b in self.biases)
+
+    @needs_refresh.setter
+    def needs_refresh(self, value: bool) -> None:
+        for b in self.biases:
+            if hasattr(b, "needs_refresh"):
+                b.needs_refresh = bool(value)
+
+    @property
     def _after(self) -> list:
         return [b.after_step for b in self.biases if hasattr(b, "after_step")]
 
@@ -106,11 +123,12 @@ class CombinedBias:
             energy, forces = b.modify(state, energy, forces)
         return energy, forces
 
-    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray]:
+    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray] | None:
         """Biased energy and forces of the last evaluation redone with the components'
-        current parameters (called by the integrator when :meth:`after_step` says so)."""
+        current parameters (called by the integrator when :meth:`after_step` says so);
+        None when there was no evaluation to redo (the integrator computes them again)."""
         if self._last_input is None:
-            return energy, forces
+            return None
         state, e0, f0 = self._last_input
         out_e, out_f = e0, f0.copy()
         for b in self.biases:

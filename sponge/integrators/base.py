@@ -206,7 +206,7 @@ class Integrator:
         self._ensure_forces(state)
         if getattr(self.bias, "needs_refresh", False):  # e.g. SITS switched mode between runs
             self.bias.needs_refresh = False
-            self._bias_changed()
+            self._bias_changed(state)
         system = self.system
         remove_cm = system.remove_cm_motion
         cm_every = max(1, system.cm_motion_interval)
@@ -223,20 +223,26 @@ class Integrator:
             if baro is not None and state.step % baro.frequency == 0:
                 baro.apply(self, state)
             if after is not None and after(state):
-                self._bias_changed()
+                self._bias_changed(state)
 
     def _advance(self, state: State, has_sites: bool) -> None:
         raise NotImplementedError
 
-    def _bias_changed(self) -> None:
-        """The bias changed its parameters: redo the cached biased energy and forces."""
+    def _bias_changed(self, state: State) -> None:
+        """The bias changed its parameters: redo the cached biased energy and forces.
+
+        ``bias.refresh`` redoes them from its last evaluation; where it has none (no
+        ``refresh``, or none since a checkpoint was loaded: it returns None) they are
+        computed again at ``state``.
+        """
         refresh = getattr(self.bias, "refresh", None)
-        if refresh is None or self._forces is None:
-            self.invalidate()
+        redone = None if refresh is None or self._forces is None \
+            else refresh(self._energy, self._forces)
+        if redone is None:
+            self._compute(state)
             return
-        eb, f = refresh(self._energy, self._forces)
-        self._biased_energy = float(eb)
-        self._forces = f
+        self._biased_energy = float(redone[0])
+        self._forces = redone[1]
 
     def _check(self, status: tuple[int, int], state: State) -> None:
         kind, index = status

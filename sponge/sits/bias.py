@@ -200,6 +200,9 @@ class SITS:
 
     def _shift_for(self, e_s: float) -> float:
         if self.energy_shift is None:
+            if not math.isfinite(e_s):
+                raise ValueError(f"SITS: the energy shift would be set from E_s = {e_s}; "
+                                 "give SITS(energy_shift=...) or evaluate a state first")
             self.energy_shift = float(round(e_s, 3))
         return self.energy_shift
 
@@ -241,14 +244,20 @@ class SITS:
         """Undo the evaluations since :meth:`snapshot` (a rejected Monte Carlo move)."""
         self._last = snap
 
-    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray]:
+    def refresh(self, energy: float, forces: np.ndarray) -> tuple[float, np.ndarray] | None:
         """Biased energy and forces of the last evaluation redone with the current n_k.
 
         Args:
             energy: the unbiased energy of the last :meth:`modify`, kJ/mol.
             forces: the biased forces it returned ``(n_atoms, 3)``.
+
+        Returns:
+            ``(energy, forces)``, or None when no :meth:`modify` ran since this object was
+            made (a run resumed from a checkpoint): the caller computes them again.
         """
         e_s, _, fb_old, f_s = self._last
+        if f_s is None:
+            return None
         dv, fb = self.factors(e_s)
         self._last = (e_s, dv, fb, f_s)
         if f_s is None or fb == fb_old:

@@ -450,6 +450,56 @@ def test_a_mode_change_between_runs_refreshes_the_cached_biased_forces():
     np.testing.assert_allclose(integ.forces, want, rtol=1e-10, atol=1e-9)
 
 
+@pytest.mark.parametrize("combined", [False, True])
+def test_a_mode_change_right_after_a_checkpoint_equals_the_uninterrupted_run(tmp_path, combined):
+    """The ala2 example's stage switch on a resumed run: a checkpoint taken in observation
+    mode (no energy shift yet), loaded into a fresh SITS that then goes to iteration. The
+    bias has no evaluation to refresh from, so the forces are computed again: bit for bit
+    the uninterrupted run (it once set the shift from E_s = NaN). Inside a CombinedBias
+    the mode switch must reach the integrator too (it once did not: one step on
+    unbiased forces)."""
+    system, state = _random_periodic("PME")
+
+    def make():
+        sits = _sits(selection=np.arange(6), mode="observation", temperature=None,
+                     update_interval=3)
+        return sits, (sponge.CombinedBias([sits]) if combined else sits)
+
+    def integ():
+        return sponge.LangevinMiddleIntegrator(300.0, 5.0, 0.001)
+
+    def go_iterate(sits):
+        sits.mode = "iteration"
+        sits.log_nk = -np.linspace(0.0, 1.0, 12) ** 2 * 40.0
+
+    sits, bias = make()
+    sim = sponge.Simulation(system, integ(), state, bias=bias, seed=3)
+    sim.minimize(max_iterations=100)
+    sim.run(4)
+    sim.save_checkpoint(tmp_path / "obs.chk")
+    go_iterate(sits)
+    sim.integrator.step(sim.state, 0)
+    assert sim.integrator.biased_energy == pytest.approx(
+        sim.integrator.potential_energy + sits.bias(sim.state), abs=1e-8)
+    sim.run(8)
+    assert sits.n_updates == 2 and math.isfinite(sits.energy_shift)
+    sits2, bias2 = make()
+    sim2 = sponge.Simulation.from_checkpoint(tmp_path / "obs.chk", system, integ(), bias=bias2)
+    assert sits2.energy_shift is None
+    go_iterate(sits2)
+    sim2.run(8)
+    assert sits2.energy_shift == sits.energy_shift
+    np.testing.assert_array_equal(sim2.state.positions, sim.state.positions)
+    np.testing.assert_array_equal(sits2.log_nk, sits.log_nk)
+
+
+def test_the_energy_shift_is_never_set_from_a_non_finite_e_s():
+    sits = _sits(mode="iteration")
+    with pytest.raises(ValueError, match="E_s = nan"):
+        sits.factors(math.nan)
+    assert sits.energy_shift is None
+
+
 def test_heat_capacity_guess_is_exact_for_harmonic_energies():
     """E of d/2 harmonic degrees of freedom: ln Z = -(d/2) ln beta, so the guess
     ln n_k = (d/2) ln(beta_k/beta_1) makes n_k Z_k constant (flat P_k)."""
