@@ -539,6 +539,10 @@ def main(argv: list[str] | None = None) -> dict:
                          "(SPONGE's choice; default: the full Coulomb of solute pairs)")
     ap.add_argument("--hot-to-cold", type=float, default=1.0,
                     help="SITS target P_K / P_1 (1: flat populations)")
+    ap.add_argument("--cross-factor", type=float, default=0.5,
+                    help="SITS lambda in E_s = U_PP + lambda U_PW: the share of the "
+                         "solute-water energy that is heated (Yang & Gao's 0.5; 1 heats all "
+                         "of it)")
     ap.add_argument("--no-nk-guess", action="store_true",
                     help="start the iteration from equal n_k instead of the heat-capacity "
                          "guess from the equilibration's E_s")
@@ -581,7 +585,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not a.plain:
         sits = sponge.SITS(selection=None, t_low=273.0, t_high=650.0, n_temperatures=100,
                            spacing="T", mode="observation", energy="selective",
-                           cross_factor=0.5, update_interval=20, memory=a.nk_memory,
+                           cross_factor=a.cross_factor, update_interval=20, memory=a.nk_memory,
                            complete_coulomb=not a.direct_coulomb, hot_to_cold=a.hot_to_cold,
                            nk_in_file=a.nk_in, nk_restart_file=a.out / "nk_rest.txt",
                            nk_traj_file=a.out / "nk_traj.dat")
@@ -592,6 +596,11 @@ def main(argv: list[str] | None = None) -> dict:
     ends = (a.equilibration_steps, a.equilibration_steps + a.iteration_steps,
             a.equilibration_steps + a.iteration_steps + a.production_steps)
     frames: dict[str, list] = {"step": [], "phi": [], "psi": [], "bias": [], "E_s": []}
+    # what a resumed call must repeat (the seed only sets the first velocities)
+    settings = {"frame_interval": a.frame_interval}
+    if sits is not None:
+        settings.update(hot_to_cold=a.hot_to_cold, cross_factor=a.cross_factor,
+                        nk_memory=a.nk_memory, direct_coulomb=a.direct_coulomb)
     wall_before = 0.0
     progress_path = a.out / f"progress_{tag}.json"
     if a.resume and chk.exists():
@@ -600,6 +609,10 @@ def main(argv: list[str] | None = None) -> dict:
         if prev.get("ends") != list(ends):
             raise SystemExit(f"{progress_path}: the run in --out used stages {prev.get('ends')} "
                              f"(end steps); this call asks for {list(ends)}")
+        for key, value in prev.get("settings", {}).items():     # absent in runs before session 8
+            if settings.get(key) != value:
+                raise SystemExit(f"{progress_path}: the run in --out used {key} = {value}; "
+                                 f"this call asks for {settings.get(key)}")
         wall_before = float(prev["wall_s"])
         if frames_path.exists():
             frames = load_frames(frames_path, sim.state.step)
@@ -615,7 +628,7 @@ def main(argv: list[str] | None = None) -> dict:
         save_frames(frames_path, frames)
         sim.save_checkpoint(chk)
         progress_path.write_text(json.dumps({
-            "step": sim.state.step, "ends": list(ends),
+            "step": sim.state.step, "ends": list(ends), "settings": settings,
             "wall_s": wall_before + time.perf_counter() - t0}))
 
     stop = ends[2] if a.max_steps is None else min(ends[2], first_step + a.max_steps)

@@ -180,6 +180,27 @@ def test_interrupted_and_resumed_run_equals_an_uninterrupted_one(tmp_path):
                                   np.loadtxt(tmp_path / "b" / "nk_rest.txt"))
 
 
+def test_cross_factor_reaches_e_s_and_a_resume_must_repeat_the_settings(tmp_path):
+    """--cross-factor is lambda in E_s = U_PP + lambda U_PW: the equilibration (no bias on
+    the forces) follows the same path, with E_s shifted by the extra half of U_PW. A
+    --resume with other SITS settings than the run's own is refused, naming the setting."""
+    mod = _example()
+    common = ["--quick", "--data", str(DATA), "--max-steps", "10"]
+    mod.main(common + ["--out", str(tmp_path / "half")])
+    mod.main(common + ["--out", str(tmp_path / "full"), "--cross-factor", "1.0"])
+    half, full = (np.load(tmp_path / d / "frames_sits.npz") for d in ("half", "full"))
+    np.testing.assert_array_equal(half["phi"], full["phi"])
+    assert np.all(np.abs(full["E_s"] - half["E_s"]) > 1.0)          # kJ/mol
+    progress = json.loads((tmp_path / "full" / "progress_sits.json").read_text())
+    assert progress["settings"]["cross_factor"] == 1.0
+    resume = ["--quick", "--data", str(DATA), "--out", str(tmp_path / "full"), "--resume"]
+    with pytest.raises(SystemExit, match="cross_factor = 1.0; this call asks for 0.5"):
+        mod.main(resume)
+    with pytest.raises(SystemExit, match="hot_to_cold = 1.0; this call asks for 10.0"):
+        mod.main(resume + ["--cross-factor", "1.0", "--hot-to-cold", "10"])
+    assert mod.main(resume + ["--cross-factor", "1.0"])["steps"] == 90
+
+
 def test_archived_run_resumes_and_analyses_like_the_original(tmp_path):
     """--archive keeps a stopped run compactly; a copy of the archive --resume'd
     continues the dynamics bit for bit, and --analyse reads the archive."""
