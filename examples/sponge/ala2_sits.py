@@ -609,7 +609,7 @@ def main(argv: list[str] | None = None) -> dict:
         if prev.get("ends") != list(ends):
             raise SystemExit(f"{progress_path}: the run in --out used stages {prev.get('ends')} "
                              f"(end steps); this call asks for {list(ends)}")
-        for key, value in prev.get("settings", {}).items():     # absent in runs before session 8
+        for key, value in prev.get("settings", {}).items():  # runs written before have none
             if settings.get(key) != value:
                 raise SystemExit(f"{progress_path}: the run in --out used {key} = {value}; "
                                  f"this call asks for {settings.get(key)}")
