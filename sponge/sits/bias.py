@@ -260,7 +260,7 @@ class SITS:
             return None
         dv, fb = self.factors(e_s)
         self._last = (e_s, dv, fb, f_s)
-        if f_s is None or fb == fb_old:
+        if fb == fb_old:
             return float(energy) + dv, forces
         return float(energy) + dv, forces + (fb - fb_old) * f_s
 
